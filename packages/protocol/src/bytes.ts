@@ -1,14 +1,19 @@
 import { ValiseError } from './errors.ts';
 
 const textEncoder = new TextEncoder();
-const textDecoder = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: keep a leading U+FEFF instead of silently dropping it, so that distinct byte strings
+// never decode to the same text (a BOM-prefixed credential name must not equal the plain one).
+// A variable, not a literal: platform.d.ts declares only `fatal`, though every TextDecoder
+// (WHATWG Encoding) takes `ignoreBOM`.
+const decoderOptions = { fatal: true, ignoreBOM: true };
+const textDecoder = new TextDecoder('utf-8', decoderOptions);
 
 /** UTF-8 encode a string. */
 export function utf8(text: string): Uint8Array {
   return textEncoder.encode(text);
 }
 
-/** UTF-8 decode bytes, refusing invalid sequences. */
+/** UTF-8 decode bytes, refusing invalid sequences; a leading byte-order mark is kept as U+FEFF. */
 export function fromUtf8(bytes: Uint8Array): string {
   try {
     return textDecoder.decode(bytes);

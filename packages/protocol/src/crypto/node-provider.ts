@@ -9,6 +9,7 @@ import type { KeyObject } from 'node:crypto';
 import * as nodeCrypto from 'node:crypto';
 import { ValiseError } from '../errors.ts';
 import type { AeadScheme, CryptoProvider, KemScheme, SignatureScheme } from './provider.ts';
+import { expectHkdfLength, expectLength, SIZES } from './provider.ts';
 
 type AsymmetricType = 'ed25519' | 'x25519' | 'ml-dsa-44' | 'ml-dsa-65' | 'ml-dsa-87' | 'ml-kem-768';
 
@@ -46,10 +47,12 @@ function rawPublic(k: KeyObject): Uint8Array {
 function signatureScheme(type: AsymmetricType, seedLength: number): SignatureScheme {
   return {
     async generateKeyPair(seed) {
+      if (seed) expectLength(seed, seedLength, 'BAD_KEY', `${type} seed`);
       const secretKey = seed ? new Uint8Array(seed) : new Uint8Array(nodeCrypto.randomBytes(seedLength));
       return { publicKey: rawPublic(privateKey(type, secretKey)), secretKey };
     },
     async sign(secretKey, message) {
+      expectLength(secretKey, seedLength, 'BAD_KEY', `${type} secret key`);
       return bytes(nodeCrypto.sign(null, message, privateKey(type, secretKey)));
     },
     async verify(pub, message, signature) {
@@ -64,6 +67,7 @@ function signatureScheme(type: AsymmetricType, seedLength: number): SignatureSch
 
 const mlKem768: KemScheme = {
   async generateKeyPair(seed) {
+    if (seed) expectLength(seed, SIZES.mlKemSeed, 'BAD_KEY', 'ML-KEM-768 seed');
     const secretKey = seed ? new Uint8Array(seed) : new Uint8Array(nodeCrypto.randomBytes(64));
     return { publicKey: rawPublic(privateKey('ml-kem-768', secretKey)), secretKey };
   },
@@ -76,6 +80,8 @@ const mlKem768: KemScheme = {
     }
   },
   async decapsulate(secretKey, ciphertext) {
+    expectLength(secretKey, SIZES.mlKemSeed, 'BAD_KEY', 'ML-KEM-768 secret key');
+    expectLength(ciphertext, SIZES.mlKem768Ciphertext, 'BAD_CIPHERTEXT', 'ML-KEM-768 ciphertext');
     return bytes(nodeCrypto.decapsulate(privateKey('ml-kem-768', secretKey), ciphertext));
   },
 };
@@ -84,6 +90,8 @@ const aes256gcm: AeadScheme = {
   keyLength: 32,
   nonceLength: 12,
   async encrypt(key, nonce, plaintext, aad) {
+    expectLength(key, SIZES.aes256gcmKey, 'BAD_KEY', 'AES-256-GCM key');
+    expectLength(nonce, SIZES.aes256gcmNonce, 'BAD_NONCE', 'AES-256-GCM nonce');
     const cipher = nodeCrypto.createCipheriv('aes-256-gcm', key, nonce);
     if (aad) cipher.setAAD(aad);
     const head = cipher.update(plaintext);
@@ -95,6 +103,8 @@ const aes256gcm: AeadScheme = {
     return out;
   },
   async decrypt(key, nonce, ciphertext, aad) {
+    expectLength(key, SIZES.aes256gcmKey, 'BAD_KEY', 'AES-256-GCM key');
+    expectLength(nonce, SIZES.aes256gcmNonce, 'BAD_NONCE', 'AES-256-GCM nonce');
     if (ciphertext.length < 16) throw new ValiseError('DECRYPT_FAILED', 'authenticated decryption failed');
     try {
       const decipher = nodeCrypto.createDecipheriv('aes-256-gcm', key, nonce);
@@ -117,6 +127,9 @@ export const nodeCryptoProvider: CryptoProvider = {
     return bytes(nodeCrypto.createHash('sha256').update(data).digest());
   },
   async hkdfSha256(ikm, salt, info, length) {
+    expectHkdfLength(length);
+    // OpenSSL refuses a zero-length output, which RFC 5869 allows (and WebCrypto returns).
+    if (length === 0) return new Uint8Array(0);
     return bytes(nodeCrypto.hkdfSync('sha256', ikm, salt, info, length));
   },
   ed25519: signatureScheme('ed25519', 32),
@@ -125,10 +138,12 @@ export const nodeCryptoProvider: CryptoProvider = {
   mlDsa87: signatureScheme('ml-dsa-87', 32),
   x25519: {
     async generateKeyPair(seed) {
+      if (seed) expectLength(seed, 32, 'BAD_KEY', 'X25519 seed');
       const secretKey = seed ? new Uint8Array(seed) : new Uint8Array(nodeCrypto.randomBytes(32));
       return { publicKey: rawPublic(privateKey('x25519', secretKey)), secretKey };
     },
     async sharedSecret(secretKey, pub) {
+      expectLength(secretKey, 32, 'BAD_KEY', 'X25519 secret key');
       try {
         return bytes(nodeCrypto.diffieHellman({ privateKey: privateKey('x25519', secretKey), publicKey: publicKey('x25519', pub) }));
       } catch (cause) {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { utf8 } from '../bytes.ts';
 import { nodeCryptoProvider } from '../crypto/node-provider.ts';
 import { webCryptoProvider } from '../crypto/web-provider.ts';
 import { generateHybridKeyPair, HYBRID_PUBLIC_KEY_LENGTH, signHybrid, verifyHybrid } from './hybrid.ts';
-import { utf8 } from '../bytes.ts';
 
 const providers = [nodeCryptoProvider, webCryptoProvider];
 
