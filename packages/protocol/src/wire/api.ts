@@ -16,7 +16,8 @@ export const LIMITS = {
   mlsMessageBytes: 4 * 1024 * 1024,
   /** A serialized ratchet tree: 1,000 PQ leaves take about 8 MB. */
   ratchetTreeBytes: 16 * 1024 * 1024,
-  keyPackageBytes: 16 * 1024,
+  // A post-quantum (suite 87) key package is about 17.8 KB: ML-DSA-87 and X-Wing keys are large.
+  keyPackageBytes: 32 * 1024,
   keyPackagesPerUpload: 100,
   attachmentBytes: 25 * 1024 * 1024,
   devicesPerCommit: 1000,

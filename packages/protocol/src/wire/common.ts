@@ -1,5 +1,9 @@
 /** Schema building blocks shared by every API document. */
-import { type TSchema, Type } from '@sinclair/typebox';
+import { FormatRegistry, type TSchema, Type } from '@sinclair/typebox';
+
+// TypeBox checks formats only once they are registered. RFC 3339 date-time, as toISOString() writes it.
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+if (!FormatRegistry.Has('date-time')) FormatRegistry.Set('date-time', (v) => RFC3339.test(v) && !Number.isNaN(Date.parse(v)));
 
 /** Unpadded base64url bytes with a length bound (in encoded characters). */
 export const Base64Url = (maxBytes: number, minBytes = 0) =>

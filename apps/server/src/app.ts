@@ -1,0 +1,137 @@
+/**
+ * The Valise server as a Fastify instance: built from injected dependencies (database, clock,
+ * crypto, logger, bus) so tests run the real thing on controlled time, and main.ts runs it for real.
+ */
+import fastifySwagger from '@fastify/swagger';
+import fastifyWebsocket from '@fastify/websocket';
+import { type CryptoProvider, ErrorBody, Health, type Organisation } from '@valise/protocol';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { sql } from 'kysely';
+import pkg from '../package.json' with { type: 'json' };
+import { type Bus, InProcessBus } from './bus/bus.ts';
+import type { ServiceContext } from './context.ts';
+import type { Db, Dialect } from './db/schema.ts';
+import { serverError } from './errors.ts';
+import { registerAuthentication } from './http/authentication-hook.ts';
+import { registerErrorHandling } from './http/errors.ts';
+import { swaggerOptions } from './http/openapi.ts';
+import { errors } from './http/schemas.ts';
+import { registerWebApp } from './http/web-app.ts';
+import { adminRoutes } from './identity/admin-routes.ts';
+import { identityRoutes } from './identity/routes.ts';
+import { messagingRoutes } from './messaging/routes.ts';
+import { websocketRoutes } from './messaging/ws.ts';
+import { createServices, type Services } from './services.ts';
+
+export const SERVER_VERSION: string = pkg.version;
+
+export interface ServerDeps {
+  db: Db;
+  dialect: Dialect;
+  clock: () => Date;
+  crypto: CryptoProvider;
+  logger: FastifyBaseLogger;
+  organisation: Organisation;
+  /** The built web app; served at / when it holds an index.html. */
+  webRoot?: string;
+  /** Fan-out between processes; in-process by default. */
+  bus?: Bus;
+  /** How long a WebSocket may take to send its auth frame (tests shorten it). */
+  wsAuthTimeoutMs?: number;
+}
+
+/** Requests without a route-specific limit (enrolment, admin, claims) stay small. */
+const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services;
+  }
+}
+
+export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
+  const ownBus = deps.bus === undefined;
+  const bus = deps.bus ?? new InProcessBus();
+  const ctx: ServiceContext = {
+    db: deps.db,
+    dialect: deps.dialect,
+    clock: deps.clock,
+    crypto: deps.crypto,
+    organisation: deps.organisation,
+    bus,
+  };
+  const services = createServices(ctx);
+
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    // Our own one-line request log below replaces Fastify's two lines per request.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: DEFAULT_BODY_LIMIT,
+    // Reject rather than repair: no silently dropped properties, no "5" accepted for 5.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+  });
+  app.decorate('services', services);
+  // The API speaks JSON (and octet-stream for attachments): plain text is refused with 415.
+  app.removeContentTypeParser('text/plain');
+  // Fastify's JSON parser (prototype poisoning refused), except that an empty body is "no body":
+  // clients send `content-type: application/json` on body-less POSTs such as revocation. Routes
+  // that need a body still refuse its absence through their schema.
+  const strictJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') done(null, undefined);
+    else strictJson(request, body as string, done);
+  });
+  app.addSchema(ErrorBody);
+
+  // One concise log line per request: method, path (no query), status, time. Never headers or bodies.
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { method: request.method, path: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
+  });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
+  });
+
+  await app.register(fastifySwagger, swaggerOptions(SERVER_VERSION));
+  await app.register(fastifyWebsocket, { options: { maxPayload: 4096 } });
+
+  const spaFallback = await registerWebApp(app, deps.webRoot);
+  registerErrorHandling(app, spaFallback ? { spaFallback } : {});
+  registerAuthentication(app, services.auth);
+
+  app.get(
+    '/health',
+    {
+      schema: {
+        tags: ['server'],
+        summary: 'Liveness and readiness: 200 when the database answers',
+        response: { 200: Health, ...errors(503) },
+      },
+    },
+    async () => {
+      try {
+        await sql`select 1`.execute(deps.db);
+      } catch {
+        throw serverError('UNAVAILABLE', 'the database is not reachable');
+      }
+      return { status: 'ok' as const, version: SERVER_VERSION, organisation: deps.organisation };
+    },
+  );
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(identityRoutes, { services });
+  await app.register(adminRoutes, { services });
+  await app.register(messagingRoutes, { services });
+  await app.register(websocketRoutes, { services, ...(deps.wsAuthTimeoutMs ? { authTimeoutMs: deps.wsAuthTimeoutMs } : {}) });
+
+  if (ownBus) app.addHook('onClose', async () => bus.close());
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,348 @@
+/**
+ * The MLS delivery service. The server never decrypts: commits, welcomes, application messages,
+ * ratchet trees and attachments are opaque bytes. What it does guarantee is ordering and
+ * membership: exactly one commit per epoch (a commit must name the current epoch, else
+ * EPOCH_MISMATCH), only members post and read, every payload is stored once and queued for exactly
+ * the devices that must get it, and revoked or removed devices get nothing new.
+ */
+import {
+  type ClaimKeyPackagesResponse,
+  type CommitRequest,
+  type Conversation,
+  type ConversationKind,
+  LIMITS,
+  type QueueItem,
+  type QueueResponse,
+  type SendMessageRequest,
+  toBase64Url,
+} from '@valise/protocol';
+import type { BusEvent } from '../bus/bus.ts';
+import type { ServiceContext } from '../context.ts';
+import type { Db } from '../db/schema.ts';
+import { chunks, isUniqueViolation } from '../db/transactions.ts';
+import { decodeField } from '../encoding.ts';
+import { serverError } from '../errors.ts';
+import type { Actor } from '../identity/authentication.ts';
+import type { RevocationHook } from '../identity/service.ts';
+import { newUlid } from '../ids.ts';
+import { getBlob, insertBlob } from './blob-store.ts';
+import {
+  addMembers,
+  type ConversationRow,
+  conversationFromRow,
+  conversationsOfDevice,
+  getConversation,
+  getRatchetTree,
+  insertConversation,
+  isMember,
+  membersOf,
+  removeMembers,
+  setEpoch,
+  storeRatchetTree,
+} from './conversation-store.ts';
+import { countKeyPackages, deleteKeyPackagesOf, insertKeyPackages, takeKeyPackage } from './key-package-store.ts';
+import { acknowledge, clearQueue, enqueue, insertPayload, type PayloadRow, type PayloadType, readQueue } from './queue-store.ts';
+
+/** At most this many unclaimed key packages per device and suite: uploads beyond are refused. */
+export const MAX_KEY_PACKAGES_PER_SUITE = 1000;
+export const QUEUE_DEFAULT_LIMIT = 100;
+/** Payload bytes per queue response (beyond its first item). */
+export const QUEUE_BYTE_BUDGET = 16 * 1024 * 1024;
+
+export class DeliveryService {
+  readonly #ctx: ServiceContext;
+
+  constructor(ctx: ServiceContext) {
+    this.#ctx = ctx;
+  }
+
+  /** Drop what a revoked device held here: its queue and its unclaimed key packages. */
+  revocationHook(): RevocationHook {
+    return async (trx, deviceId) => {
+      await clearQueue(trx, this.#ctx.dialect, deviceId);
+      await deleteKeyPackagesOf(trx, deviceId);
+    };
+  }
+
+  // ---- key packages ------------------------------------------------------------------------------
+  async uploadKeyPackages(actor: Actor, req: { suite: number; keyPackages: string[] }): Promise<{ suite: number; count: number }> {
+    const { db, clock, crypto } = this.#ctx;
+    const packages = req.keyPackages.map((kp, i) => decodeField(kp, `keyPackages[${i}]`));
+    const now = clock();
+    const count = await db.transaction().execute(async (trx) => {
+      const existing = await countKeyPackages(trx, actor.deviceId, req.suite);
+      if (existing + packages.length > MAX_KEY_PACKAGES_PER_SUITE) {
+        throw serverError('CONFLICT', `a device may hold at most ${MAX_KEY_PACKAGES_PER_SUITE} unclaimed key packages per suite`);
+      }
+      await insertKeyPackages(
+        trx,
+        packages.map((keyPackage) => ({ id: newUlid(now, crypto.randomBytes), deviceId: actor.deviceId, suite: req.suite, keyPackage })),
+        now,
+      );
+      return existing + packages.length;
+    });
+    return { suite: req.suite, count };
+  }
+
+  async keyPackageCount(actor: Actor, suite: number): Promise<{ suite: number; count: number }> {
+    return { suite, count: await countKeyPackages(this.#ctx.db, actor.deviceId, suite) };
+  }
+
+  /** Hand out one key package per device; unknown, revoked and exhausted devices are `missing`. */
+  async claimKeyPackages(_actor: Actor, req: { suite: number; deviceIds: string[] }): Promise<ClaimKeyPackagesResponse> {
+    const { db, dialect } = this.#ctx;
+    return db.transaction().execute(async (trx) => {
+      const live = new Set<string>();
+      for (const part of chunks(req.deviceIds)) {
+        const rows = await trx.selectFrom('devices').select('id').where('id', 'in', part).where('revoked_at', 'is', null).execute();
+        for (const r of rows) live.add(r.id);
+      }
+      const keyPackages: ClaimKeyPackagesResponse['keyPackages'] = [];
+      const missing: string[] = [];
+      for (const deviceId of req.deviceIds) {
+        const kp = live.has(deviceId) ? await takeKeyPackage(trx, dialect, deviceId, req.suite) : undefined;
+        if (kp) keyPackages.push({ deviceId, keyPackage: toBase64Url(kp) });
+        else missing.push(deviceId);
+      }
+      return { keyPackages, missing };
+    });
+  }
+
+  // ---- conversations -----------------------------------------------------------------------------
+  async createConversation(actor: Actor, req: { id: string; kind: ConversationKind; label: string; suite: number }): Promise<Conversation> {
+    const { db, dialect, clock } = this.#ctx;
+    const groupId = decodeField(req.id, 'id');
+    if (groupId.length < 16) throw serverError('BAD_REQUEST', 'id must be at least 16 bytes');
+    const row: ConversationRow = {
+      id: req.id,
+      kind: req.kind,
+      label: req.label,
+      suite: req.suite,
+      epoch: 0,
+      created_by_person: actor.person.handle,
+      created_by_device: actor.deviceId,
+      created_at: clock().getTime(),
+    };
+    const member = { deviceId: actor.deviceId, person: actor.person.handle };
+    try {
+      await db.transaction().execute(async (trx) => {
+        if (await getConversation(trx, dialect, req.id)) throw serverError('CONFLICT', 'a conversation with this id already exists');
+        await insertConversation(trx, row);
+        await addMembers(trx, req.id, [member], 0);
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw serverError('CONFLICT', 'a conversation with this id already exists');
+      throw err;
+    }
+    return conversationFromRow(row, [member]);
+  }
+
+  async listConversations(actor: Actor): Promise<Conversation[]> {
+    return conversationsOfDevice(this.#ctx.db, actor.deviceId);
+  }
+
+  async getConversation(actor: Actor, id: string): Promise<Conversation> {
+    const { db } = this.#ctx;
+    const row = await this.#memberConversation(db, actor, id);
+    return conversationFromRow(row, await membersOf(db, id));
+  }
+
+  /** Refuse non-members before anything else happens (used before reading large bodies). */
+  async assertMember(actor: Actor, conversationId: string): Promise<void> {
+    await this.#memberConversation(this.#ctx.db, actor, conversationId);
+  }
+
+  async #memberConversation(db: Db, actor: Actor, id: string, lock: 'none' | 'share' | 'update' = 'none'): Promise<ConversationRow> {
+    const row = await getConversation(db, this.#ctx.dialect, id, lock);
+    if (!row) throw serverError('NOT_FOUND', 'no such conversation');
+    if (!(await isMember(db, id, actor.deviceId))) throw serverError('NOT_A_MEMBER', 'this device is not a member of the conversation');
+    return row;
+  }
+
+  /**
+   * Apply a commit: one transaction moves the epoch on, changes the membership, stores the new
+   * ratchet tree, and queues the commit for the old members (removed ones included, so they learn
+   * they are out; the committer excluded) and the welcome for the added devices.
+   */
+  async commit(actor: Actor, id: string, req: CommitRequest): Promise<{ epoch: number }> {
+    const { db, clock, crypto } = this.#ctx;
+    const commit = decodeField(req.commit, 'commit');
+    const welcome = req.welcome === undefined ? undefined : decodeField(req.welcome, 'welcome');
+    const ratchetTree = decodeField(req.ratchetTree, 'ratchetTree');
+    if (req.added.length > 0 && welcome === undefined) throw serverError('BAD_REQUEST', 'a commit that adds devices needs a welcome');
+    if (req.added.length === 0 && welcome !== undefined) throw serverError('BAD_REQUEST', 'a welcome needs added devices');
+    const removedSet = new Set(req.removed);
+    if (req.added.some((d) => removedSet.has(d))) throw serverError('BAD_REQUEST', 'a device cannot be both added and removed');
+    if (removedSet.has(actor.deviceId)) throw serverError('BAD_REQUEST', 'a committer cannot remove its own device');
+    const now = clock();
+
+    const { epoch, events } = await db.transaction().execute(async (trx) => {
+      const conversation = await this.#memberConversation(trx, actor, id, 'update');
+      if (conversation.epoch !== req.epoch) {
+        throw serverError(
+          'EPOCH_MISMATCH',
+          `the conversation is at epoch ${conversation.epoch}, not ${req.epoch}: process the queue first`,
+        );
+      }
+      const members = await membersOf(trx, id);
+      const memberIds = new Set(members.map((m) => m.deviceId));
+      for (const d of req.removed) {
+        if (!memberIds.has(d)) throw serverError('CONFLICT', `removed device ${d} is not a member`);
+      }
+      const added: { deviceId: string; person: string }[] = [];
+      const addedRows = new Map<string, { person_handle: string; revoked_at: number | null }>();
+      for (const part of chunks(req.added)) {
+        const rows = await trx.selectFrom('devices').select(['id', 'person_handle', 'revoked_at']).where('id', 'in', part).execute();
+        for (const r of rows) addedRows.set(r.id, r);
+      }
+      for (const d of req.added) {
+        const row = addedRows.get(d);
+        if (!row) throw serverError('NOT_FOUND', `added device ${d} does not exist`);
+        if (row.revoked_at !== null) throw serverError('DEVICE_REVOKED', `added device ${d} has been revoked`);
+        if (memberIds.has(d)) throw serverError('CONFLICT', `added device ${d} is already a member`);
+        added.push({ deviceId: d, person: row.person_handle });
+      }
+
+      const newEpoch = conversation.epoch + 1;
+      await setEpoch(trx, id, newEpoch);
+      await removeMembers(trx, id, req.removed);
+      await addMembers(trx, id, added, newEpoch);
+      await storeRatchetTree(trx, id, newEpoch, ratchetTree);
+
+      const base = { conversation_id: id, sender_device_id: actor.deviceId, sender_person: actor.person.handle, label: conversation.label };
+      const commitRecipients = members.map((m) => m.deviceId).filter((d) => d !== actor.deviceId);
+      const events: BusEvent[] = await this.#storeAndQueue(
+        trx,
+        { ...base, id: newUlid(now, crypto.randomBytes), type: 'commit', epoch: req.epoch, precedence: null, data: commit },
+        commitRecipients,
+        now,
+      );
+      if (welcome) {
+        const welcomeEvents = await this.#storeAndQueue(
+          trx,
+          { ...base, id: newUlid(now, crypto.randomBytes), type: 'welcome', epoch: newEpoch, precedence: null, data: welcome },
+          added.map((a) => a.deviceId),
+          now,
+        );
+        events.push(...welcomeEvents);
+      }
+      return { epoch: newEpoch, events };
+    });
+    await this.#ctx.bus.publish(events);
+    return { epoch };
+  }
+
+  /** The public ratchet tree of an epoch (default: the latest), for joiners. */
+  async ratchetTree(actor: Actor, id: string, epoch?: number): Promise<{ epoch: number; ratchetTree: string }> {
+    const { db } = this.#ctx;
+    await this.#memberConversation(db, actor, id);
+    const tree = await getRatchetTree(db, id, epoch);
+    if (!tree) {
+      throw serverError(
+        'NOT_FOUND',
+        epoch === undefined ? 'no ratchet tree has been stored for this conversation yet' : `no ratchet tree is kept for epoch ${epoch}`,
+      );
+    }
+    return { epoch: tree.epoch, ratchetTree: toBase64Url(tree.tree) };
+  }
+
+  /** Queue an application message for every member device but the sender's. */
+  async sendMessage(actor: Actor, id: string, req: SendMessageRequest): Promise<{ id: string }> {
+    const { db, clock, crypto } = this.#ctx;
+    const ciphertext = decodeField(req.ciphertext, 'ciphertext');
+    const now = clock();
+    const messageId = newUlid(now, crypto.randomBytes);
+    const events = await db.transaction().execute(async (trx) => {
+      const conversation = await this.#memberConversation(trx, actor, id, 'share');
+      if (conversation.epoch !== req.epoch) {
+        throw serverError(
+          'EPOCH_MISMATCH',
+          `the conversation is at epoch ${conversation.epoch}, not ${req.epoch}: process the queue first`,
+        );
+      }
+      const recipients = (await membersOf(trx, id)).map((m) => m.deviceId).filter((d) => d !== actor.deviceId);
+      return this.#storeAndQueue(
+        trx,
+        {
+          id: messageId,
+          conversation_id: id,
+          type: 'message',
+          epoch: req.epoch,
+          sender_device_id: actor.deviceId,
+          sender_person: actor.person.handle,
+          label: req.label,
+          precedence: req.precedence,
+          data: ciphertext,
+        },
+        recipients,
+        now,
+      );
+    });
+    await this.#ctx.bus.publish(events);
+    return { id: messageId };
+  }
+
+  /** Store a payload once and queue it; a payload with no live recipient is not kept. */
+  async #storeAndQueue(
+    trx: Db,
+    payload: Omit<PayloadRow, 'size' | 'created_at' | 'type'> & { type: PayloadType },
+    recipients: string[],
+    now: Date,
+  ): Promise<BusEvent[]> {
+    if (recipients.length === 0) return [];
+    await insertPayload(trx, { ...payload, size: payload.data.length, created_at: now.getTime() });
+    const assigned = await enqueue(trx, this.#ctx.dialect, recipients, payload.id);
+    if (assigned.length === 0) await trx.deleteFrom('payloads').where('id', '=', payload.id).execute();
+    return assigned.map((a) => ({ type: 'queue', deviceId: a.deviceId, seq: a.seq }));
+  }
+
+  // ---- the device's queue ------------------------------------------------------------------------
+  async queue(actor: Actor, after = 0, limit = QUEUE_DEFAULT_LIMIT): Promise<QueueResponse> {
+    const { items, more } = await readQueue(this.#ctx.db, actor.deviceId, after, limit, QUEUE_BYTE_BUDGET);
+    return {
+      more,
+      items: items.map(({ seq, payload, conversationKind }) => ({
+        seq,
+        type: payload.type as PayloadType,
+        conversationId: payload.conversation_id,
+        conversationKind: conversationKind as ConversationKind,
+        epoch: payload.epoch,
+        payload: toBase64Url(payload.data),
+        sender: { deviceId: payload.sender_device_id, person: payload.sender_person },
+        ...(payload.type === 'message' ? { messageId: payload.id } : {}),
+        label: payload.label,
+        ...(payload.precedence ? { precedence: payload.precedence as NonNullable<QueueItem['precedence']> } : {}),
+        receivedAt: new Date(payload.created_at).toISOString(),
+      })),
+    };
+  }
+
+  async ack(actor: Actor, upTo: number): Promise<{ ok: true }> {
+    const { db, dialect } = this.#ctx;
+    await db.transaction().execute((trx) => acknowledge(trx, dialect, actor.deviceId, upTo));
+    return { ok: true };
+  }
+
+  // ---- attachments -------------------------------------------------------------------------------
+  async uploadBlob(actor: Actor, conversationId: string, data: Uint8Array): Promise<{ id: string; size: number }> {
+    const { db, clock, crypto } = this.#ctx;
+    if (data.length === 0) throw serverError('BAD_REQUEST', 'an attachment cannot be empty');
+    if (data.length > LIMITS.attachmentBytes)
+      throw serverError('PAYLOAD_TOO_LARGE', `attachments are limited to ${LIMITS.attachmentBytes} bytes`);
+    const now = clock();
+    const id = newUlid(now, crypto.randomBytes);
+    await db.transaction().execute(async (trx) => {
+      await this.#memberConversation(trx, actor, conversationId);
+      await insertBlob(trx, { id, conversationId, uploaderDeviceId: actor.deviceId, data }, now);
+    });
+    return { id, size: data.length };
+  }
+
+  async downloadBlob(actor: Actor, conversationId: string, blobId: string): Promise<Uint8Array> {
+    const { db } = this.#ctx;
+    await this.#memberConversation(db, actor, conversationId);
+    const data = await getBlob(db, conversationId, blobId);
+    if (!data) throw serverError('NOT_FOUND', 'no such attachment in this conversation');
+    return data;
+  }
+}
