@@ -1,0 +1,279 @@
+/**
+ * ValiseClient: what the CLI, the web app and integrators use. It owns one enrolled device: its
+ * keys, its groups and the messages it has decrypted, all in injected, encrypted storage.
+ */
+import {
+  type CryptoProvider,
+  concatBytes,
+  type Device,
+  type EnrolResponse,
+  fromBase64Url,
+  generateHybridKeyPair,
+  type Me,
+  openAttachment,
+  type Person,
+  signHybrid,
+  toBase64Url,
+  type Unit,
+  utf8,
+  ValiseError,
+} from '@valise/protocol';
+import { AdminApi } from './admin.ts';
+import { ApiClient, type FetchLike, normaliseServerUrl } from './api-client.ts';
+import { type ClientCore, listConversations, makeCore } from './core.ts';
+import { devicesOf, listPeople, listUnits } from './directory.ts';
+import { replenishKeyPackages } from './key-packages.ts';
+import { LiveConnection, type LiveEvent, type WebSocketFactory } from './live.ts';
+import { type ConversationRecord, type DeviceIdentityRecord, PRECEDENCE_RANK, type StoredMessage } from './records.ts';
+import {
+  addMembers,
+  type CableInput,
+  createConversation,
+  type OutgoingAttachment,
+  removeConversationDevices,
+  type SendResult,
+  sendCable,
+  sendToConversation,
+} from './send.ts';
+import { EncryptedStore, type KeyValueStore, type StorageCipher } from './storage.ts';
+import { type SyncResult, syncQueue } from './sync.ts';
+
+export interface ClientEnvironment {
+  crypto: CryptoProvider;
+  store: KeyValueStore;
+  cipher: StorageCipher;
+  fetch?: FetchLike;
+  webSocket?: WebSocketFactory;
+  clock?: () => Date;
+  /** MLS cipher suite for new conversations (default: the post-quantum suite). */
+  suite?: number;
+}
+
+export interface InboxEntry {
+  id: string;
+  subject: string;
+  from: string;
+  label: string;
+  precedence: StoredMessage['precedence'];
+  received: string;
+  kind: StoredMessage['kind'];
+  conversationId: string;
+  read: boolean;
+  outgoing: boolean;
+}
+
+/** Normalise an enrolment code as the server does: upper case, no dashes or spaces. */
+export function normaliseEnrolmentCode(code: string): string {
+  return code.replace(/[\s-]/g, '').toUpperCase();
+}
+
+export class ValiseClient {
+  readonly core: ClientCore;
+  #live: LiveConnection | undefined;
+  readonly #env: ClientEnvironment;
+
+  private constructor(core: ClientCore, env: ClientEnvironment) {
+    this.core = core;
+    this.#env = env;
+  }
+
+  /** Enrol a new device with a one-time code from a security officer. */
+  static async enrol(env: ClientEnvironment, input: { serverUrl: string; code: string; deviceName: string }): Promise<ValiseClient> {
+    const store = new EncryptedStore(env.store, env.cipher);
+    if (await store.get('identity')) {
+      throw new ValiseError('ALREADY_ENROLLED', 'this profile already has an enrolled device: use another --profile');
+    }
+    const serverUrl = normaliseServerUrl(input.serverUrl);
+    const api = new ApiClient({ serverUrl, crypto: env.crypto, ...(env.fetch ? { fetch: env.fetch } : {}) });
+    const keys = await generateHybridKeyPair(env.crypto);
+    const code = normaliseEnrolmentCode(input.code);
+    const proof = await signHybrid(env.crypto, keys.secretKey, 'enrol', concatBytes(utf8(code), keys.publicKey));
+    const res = await api.request<EnrolResponse>(
+      'POST',
+      '/enrol',
+      { code, deviceName: input.deviceName, identityKey: toBase64Url(keys.publicKey), proof: toBase64Url(proof) },
+      { auth: false },
+    );
+    const identity: DeviceIdentityRecord = {
+      v: 1,
+      serverUrl,
+      deviceId: res.device.id,
+      deviceName: res.device.name,
+      person: res.person,
+      organisation: res.organisation,
+      identitySecretKey: toBase64Url(keys.secretKey),
+      identityPublicKey: toBase64Url(keys.publicKey),
+      enrolledAt: res.device.enrolledAt,
+    };
+    await store.putJson('identity', identity);
+    const client = ValiseClient.#fromIdentity(env, store, identity);
+    await replenishKeyPackages(client.core, true);
+    return client;
+  }
+
+  /** Open the device already enrolled in this storage. */
+  static async open(env: ClientEnvironment): Promise<ValiseClient> {
+    const store = new EncryptedStore(env.store, env.cipher);
+    const identity = await store.getJson<DeviceIdentityRecord>('identity');
+    if (!identity) throw new ValiseError('NOT_ENROLLED', 'no device is enrolled here: log in with an enrolment code first');
+    return ValiseClient.#fromIdentity(env, store, identity);
+  }
+
+  static #fromIdentity(env: ClientEnvironment, store: EncryptedStore, identity: DeviceIdentityRecord): ValiseClient {
+    const api = new ApiClient({
+      serverUrl: identity.serverUrl,
+      crypto: env.crypto,
+      ...(env.fetch ? { fetch: env.fetch } : {}),
+      device: {
+        deviceId: identity.deviceId,
+        identitySecretKey: fromBase64Url(identity.identitySecretKey),
+        domain: identity.organisation.domain,
+      },
+    });
+    const core = makeCore({
+      api,
+      crypto: env.crypto,
+      store,
+      identity,
+      clock: env.clock ?? (() => new Date()),
+      ...(env.suite ? { suite: env.suite } : {}),
+    });
+    return new ValiseClient(core, env);
+  }
+
+  get identity(): DeviceIdentityRecord {
+    return this.core.identity;
+  }
+
+  /** Units, people and enrolment codes, for administrators and security officers. */
+  get admin(): AdminApi {
+    return new AdminApi(this.core.api);
+  }
+
+  me(): Promise<Me> {
+    return this.core.api.get<Me>('/me');
+  }
+  people(): Promise<Person[]> {
+    return listPeople(this.core);
+  }
+  units(): Promise<Unit[]> {
+    return listUnits(this.core);
+  }
+  devices(person = this.core.identity.person.handle): Promise<Device[]> {
+    return devicesOf(this.core, person);
+  }
+  async revokeDevice(deviceId: string): Promise<Device> {
+    return this.core.api.post<Device>(`/devices/${encodeURIComponent(deviceId)}/revoke`, {});
+  }
+
+  /** Fetch and process everything waiting for this device. */
+  sync(): Promise<SyncResult> {
+    return syncQueue(this.core);
+  }
+
+  sendCable(input: CableInput): Promise<SendResult> {
+    return sendCable(this.core, input);
+  }
+
+  async createConversation(input: { kind: 'direct' | 'group'; with: string[]; label: string }) {
+    const out = await createConversation(this.core, input);
+    return {
+      id: out.record.id,
+      kind: out.record.kind,
+      label: out.record.label,
+      recipients: out.recipients,
+      devices: out.devices,
+      skipped: out.skipped,
+    };
+  }
+
+  async sendMessage(
+    conversationId: string,
+    input: { body: string; subject?: string; attachments?: OutgoingAttachment[] },
+  ): Promise<StoredMessage> {
+    const conv = (await listConversations(this.core)).find((c) => c.id === conversationId);
+    if (!conv) throw new ValiseError('CONVERSATION_NOT_FOUND', `this device is not in conversation ${conversationId}`);
+    return sendToConversation(this.core, conversationId, {
+      kind: 'message',
+      label: conv.label,
+      precedence: 'ROUTINE',
+      subject: input.subject ?? '',
+      body: input.body,
+      tags: [],
+      action: [],
+      info: [],
+      ...(input.attachments ? { attachments: input.attachments } : {}),
+    });
+  }
+
+  addMembers(conversationId: string, handles: string[]): Promise<number> {
+    return addMembers(this.core, conversationId, handles);
+  }
+
+  removeDevices(conversationId: string, deviceIds: string[]): Promise<void> {
+    return removeConversationDevices(this.core, conversationId, deviceIds);
+  }
+
+  conversations(): Promise<ConversationRecord[]> {
+    return listConversations(this.core).then((list) => list.map((c) => ({ ...c, group: '' })));
+  }
+
+  /** Messages this device has decrypted (and sent), newest first, FLASH before others of the same minute. */
+  async inbox(options: { includeSent?: boolean } = {}): Promise<InboxEntry[]> {
+    const out: InboxEntry[] = [];
+    for (const key of await this.core.store.keys('msg/')) {
+      const m = await this.core.store.getJson<StoredMessage>(key);
+      if (!m || (m.outgoing && !options.includeSent)) continue;
+      out.push({
+        id: m.id,
+        subject: m.subject,
+        from: m.from.person,
+        label: m.label,
+        precedence: m.precedence,
+        received: m.receivedAt,
+        kind: m.kind,
+        conversationId: m.conversationId,
+        read: m.read,
+        outgoing: m.outgoing,
+      });
+    }
+    return out.sort((a, b) => b.received.localeCompare(a.received) || PRECEDENCE_RANK[a.precedence] - PRECEDENCE_RANK[b.precedence]);
+  }
+
+  /** One message with its body; marks it read. A message this device could not decrypt is an error. */
+  async read(id: string): Promise<StoredMessage> {
+    const m = await this.core.store.getJson<StoredMessage>(`msg/${id}`);
+    if (!m) {
+      const failed = await this.core.store.getJson<{ code: string; message: string }>(`failed/${id}`);
+      if (failed) throw new ValiseError(failed.code, `message ${id} could not be decrypted or verified: ${failed.message}`);
+      throw new ValiseError('MESSAGE_NOT_FOUND', `message ${id} is not in this device's inbox (sync first, or it was not sent to you)`);
+    }
+    if (!m.read) {
+      m.read = true;
+      await this.core.store.putJson(`msg/${id}`, m);
+    }
+    return m;
+  }
+
+  /** Download and decrypt an attachment of a message. */
+  async attachment(messageId: string, index: number): Promise<{ name: string; mediaType: string; bytes: Uint8Array }> {
+    const m = await this.read(messageId);
+    const ref = m.attachments[index];
+    if (!ref) throw new ValiseError('ATTACHMENT_NOT_FOUND', `message ${messageId} has no attachment ${index}`);
+    const sealed = await this.core.api.getBytes(`/conversations/${m.conversationId}/blobs/${ref.blobId}`);
+    return { name: ref.name, mediaType: ref.mediaType, bytes: await openAttachment(this.core.crypto, ref, sealed) };
+  }
+
+  /** Stay connected: the server pushes queue notifications, the client syncs and reports. */
+  connect(onEvent: (event: LiveEvent) => void): LiveConnection {
+    this.#live?.close();
+    this.#live = new LiveConnection(this, onEvent, this.#env.webSocket);
+    this.#live.start();
+    return this.#live;
+  }
+
+  close(): void {
+    this.#live?.close();
+    this.#live = undefined;
+  }
+}

@@ -1,0 +1,10 @@
+export * from './admin.ts';
+export * from './aead-cipher.ts';
+export * from './api-client.ts';
+export * from './client.ts';
+export type { LiveConnection, LiveEvent, WebSocketFactory } from './live.ts';
+export type * from './records.ts';
+export { PRECEDENCE_RANK } from './records.ts';
+export type { CableInput, OutgoingAttachment, SendResult } from './send.ts';
+export * from './storage.ts';
+export type { SyncProblem, SyncResult } from './sync.ts';

@@ -1,0 +1,4 @@
+export { nodeCryptoProvider } from '@valise/protocol/crypto-node';
+export * from './file-store.ts';
+export * from './passphrase.ts';
+export * from './profile.ts';

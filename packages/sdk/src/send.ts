@@ -1,0 +1,240 @@
+/**
+ * Creating conversations and sending into them. Every conversation is an MLS group whose leaves
+ * are the devices of its members; the server only orders commits and forwards ciphertext.
+ */
+import {
+  addDevices,
+  type ClaimKeyPackagesResponse,
+  type ConversationKind,
+  createGroup,
+  encodeMessageContent,
+  encryptMessage,
+  fromBase64Url,
+  groupEpoch,
+  type MessageContent,
+  type MlsGroup,
+  removeDevices,
+  sealAttachment,
+  toBase64Url,
+  ValiseError,
+} from '@valise/protocol';
+import { type ClientCore, loadGroup, saveConversation } from './core.ts';
+import { type ResolvedRecipients, resolveRecipients } from './directory.ts';
+import type { ConversationRecord, StoredMessage } from './records.ts';
+
+export type Precedence = MessageContent['precedence'];
+
+export interface OutgoingAttachment {
+  name: string;
+  mediaType: string;
+  bytes: Uint8Array;
+}
+
+export interface CableInput {
+  /** Action addressees: people or units. */
+  to: string[];
+  /** Info addressees: people or units. */
+  info?: string[];
+  subject: string;
+  body: string;
+  label: string;
+  precedence?: Precedence;
+  tags?: string[];
+  attachments?: OutgoingAttachment[];
+}
+
+export interface SendResult {
+  id: string;
+  conversationId: string;
+  recipients: string[];
+  devices: number;
+  skipped: string[];
+}
+
+/** Create a conversation with the given members' devices (the sender's other devices included). */
+export async function createConversation(
+  core: ClientCore,
+  input: { kind: ConversationKind; with: string[]; label: string },
+): Promise<{ record: ConversationRecord; recipients: string[]; devices: number; skipped: string[] }> {
+  const resolved = await resolveRecipients(core, input.with);
+  return core.lock(async () => {
+    const id = toBase64Url(core.crypto.randomBytes(32));
+    let group = await createGroup(core.mls, core.mlsIdentity, core.suite, fromBase64Url(id));
+    await core.api.post('/conversations', { id, kind: input.kind, label: input.label, suite: core.suite });
+    let added = 0;
+    if (resolved.devices.length > 0) {
+      const claim = await core.api.post<ClaimKeyPackagesResponse>('/key-packages/claim', {
+        suite: core.suite,
+        deviceIds: resolved.devices.map((d) => d.id),
+      });
+      assertEveryoneReached(resolved, claim);
+      if (claim.keyPackages.length > 0) {
+        group = await commitAdd(core, id, group, claim);
+        added = claim.keyPackages.length;
+      }
+    }
+    const record: ConversationRecord = {
+      id,
+      kind: input.kind,
+      label: input.label,
+      suite: core.suite,
+      group: '',
+      active: true,
+      joinedAt: core.clock().toISOString(),
+    };
+    await saveConversation(core, record, group);
+    return { record, recipients: resolved.people.map((p) => p.handle), devices: added, skipped: resolved.skipped };
+  });
+}
+
+/** A directly named person none of whose devices has a key package left would silently miss the message. */
+function assertEveryoneReached(resolved: ResolvedRecipients, claim: ClaimKeyPackagesResponse): void {
+  const reached = new Set<string>();
+  const personOf = new Map(resolved.devices.map((d) => [d.id, d.person]));
+  for (const k of claim.keyPackages) reached.add(personOf.get(k.deviceId) ?? '');
+  for (const handle of resolved.direct) {
+    if (!reached.has(handle)) {
+      throw new ValiseError(
+        'RECIPIENT_NO_KEYS',
+        `none of ${handle}'s devices has published keys to be added with: they should open Valise (or run valise sync) once, then retry`,
+      );
+    }
+  }
+}
+
+async function commitAdd(core: ClientCore, conversationId: string, group: MlsGroup, claim: ClaimKeyPackagesResponse): Promise<MlsGroup> {
+  const epoch = groupEpoch(group);
+  const out = await addDevices(
+    core.mls,
+    group,
+    claim.keyPackages.map((k) => fromBase64Url(k.keyPackage)),
+  );
+  await core.api.post(`/conversations/${conversationId}/commits`, {
+    epoch,
+    commit: toBase64Url(out.commit),
+    welcome: toBase64Url(out.welcome),
+    ratchetTree: toBase64Url(out.ratchetTree),
+    added: out.added.map((a) => a.deviceId),
+    removed: [],
+  });
+  return out.group;
+}
+
+/** Add people (or units) to an existing conversation: one commit adding all their devices. */
+export async function addMembers(core: ClientCore, conversationId: string, handles: string[]): Promise<number> {
+  const resolved = await resolveRecipients(core, handles);
+  return core.lock(async () => {
+    const { record, group } = await loadGroup(core, conversationId);
+    const { members } = await core.api.get<{ members: { deviceId: string }[] }>(`/conversations/${conversationId}`);
+    const present = new Set(members.map((m) => m.deviceId));
+    const fresh = resolved.devices.filter((d) => !present.has(d.id));
+    if (fresh.length === 0) return 0;
+    const claim = await core.api.post<ClaimKeyPackagesResponse>('/key-packages/claim', {
+      suite: record.suite,
+      deviceIds: fresh.map((d) => d.id),
+    });
+    if (claim.keyPackages.length === 0) return 0;
+    const next = await commitAdd(core, conversationId, group, claim);
+    await saveConversation(core, record, next);
+    return claim.keyPackages.length;
+  });
+}
+
+/** Remove devices from a conversation: after this commit they cannot decrypt anything new. */
+export async function removeConversationDevices(core: ClientCore, conversationId: string, deviceIds: string[]): Promise<void> {
+  await core.lock(async () => {
+    const { record, group } = await loadGroup(core, conversationId);
+    const epoch = groupEpoch(group);
+    const out = await removeDevices(core.mls, group, deviceIds);
+    await core.api.post(`/conversations/${conversationId}/commits`, {
+      epoch,
+      commit: toBase64Url(out.commit),
+      ratchetTree: toBase64Url(out.ratchetTree),
+      added: [],
+      removed: deviceIds,
+    });
+    await saveConversation(core, record, out.group);
+  });
+}
+
+/** Encrypt and send one message into a conversation this device belongs to. */
+export async function sendToConversation(
+  core: ClientCore,
+  conversationId: string,
+  input: Omit<MessageContent, 'v' | 'originator' | 'sentAt' | 'attachments'> & { attachments?: OutgoingAttachment[] },
+): Promise<StoredMessage> {
+  return core.lock(async () => {
+    const { record, group } = await loadGroup(core, conversationId);
+    const attachments = [];
+    for (const a of input.attachments ?? []) {
+      const sealed = await sealAttachment(core.crypto, a.bytes);
+      const blob = await core.api.postBytes<{ id: string }>(`/conversations/${conversationId}/blobs`, sealed.ciphertext);
+      attachments.push({
+        blobId: blob.id,
+        name: a.name,
+        mediaType: a.mediaType,
+        size: a.bytes.length,
+        key: sealed.key,
+        nonce: sealed.nonce,
+        sha256: sealed.sha256,
+      });
+    }
+    const content: MessageContent = {
+      v: 1,
+      kind: input.kind,
+      label: input.label,
+      precedence: input.precedence,
+      subject: input.subject,
+      body: input.body,
+      tags: input.tags,
+      originator: core.identity.person.handle,
+      action: input.action,
+      info: input.info,
+      attachments,
+      sentAt: core.clock().toISOString(),
+    };
+    if (content.label !== record.label && record.kind === 'cable') {
+      throw new ValiseError('LABEL_MISMATCH', `a cable carries its conversation's label (${record.label})`);
+    }
+    const epoch = groupEpoch(group);
+    const out = await encryptMessage(core.mls, group, encodeMessageContent(content));
+    // Save the advanced ratchet before sending: reusing a generation would repeat a nonce.
+    await saveConversation(core, record, out.group);
+    const sent = await core.api.post<{ id: string }>(`/conversations/${conversationId}/messages`, {
+      epoch,
+      ciphertext: toBase64Url(out.message),
+      label: content.label,
+      precedence: content.precedence,
+    });
+    const stored: StoredMessage = {
+      ...content,
+      id: sent.id,
+      conversationId,
+      conversationKind: record.kind,
+      from: { person: core.identity.person.handle, deviceId: core.identity.deviceId },
+      receivedAt: content.sentAt,
+      read: true,
+      outgoing: true,
+    };
+    await core.store.putJson(`msg/${stored.id}`, stored);
+    return stored;
+  });
+}
+
+/** A cable: a new MLS group of the addressees' devices, and the formal message sent into it. */
+export async function sendCable(core: ClientCore, input: CableInput): Promise<SendResult> {
+  if (input.to.length === 0) throw new ValiseError('NO_RECIPIENTS', 'a cable needs at least one action addressee (--to)');
+  const conv = await createConversation(core, { kind: 'cable', with: [...input.to, ...(input.info ?? [])], label: input.label });
+  const message = await sendToConversation(core, conv.record.id, {
+    kind: 'cable',
+    label: input.label,
+    precedence: input.precedence ?? 'ROUTINE',
+    subject: input.subject,
+    body: input.body,
+    tags: input.tags ?? [],
+    action: input.to,
+    info: input.info ?? [],
+    ...(input.attachments ? { attachments: input.attachments } : {}),
+  });
+  return { id: message.id, conversationId: conv.record.id, recipients: conv.recipients, devices: conv.devices, skipped: conv.skipped };
+}

@@ -1,0 +1,128 @@
+/**
+ * The command-line contract that scripts depend on, exercised exactly as a user would: the real
+ * `valise` command starting the server with --demo, logging in two profiles, send/inbox/read --json.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { cliBin, type DemoPerson, waitFor } from '../helpers/server.ts';
+
+const exec = promisify(execFile);
+let home: string;
+let dataDir: string;
+let stopServer: () => void;
+let demo: { server: string; people: DemoPerson[] };
+
+async function valise(args: string[], options: { expectFailure?: boolean } = {}) {
+  try {
+    const r = await exec(process.execPath, [cliBin, ...args], {
+      env: { ...process.env, VALISE_HOME: home, VALISE_PASSPHRASE: 'correct horse battery staple' },
+      timeout: 120_000,
+    });
+    if (options.expectFailure) throw new Error(`expected failure, got: ${r.stdout}`);
+    return { stdout: r.stdout, stderr: r.stderr, code: 0 };
+  } catch (err) {
+    const e = err as { stdout: string; stderr: string; code: number };
+    if (!options.expectFailure) throw new Error(`valise ${args.join(' ')} failed (${e.code}): ${e.stderr}`);
+    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
+  }
+}
+
+beforeAll(async () => {
+  home = await mkdtemp(join(tmpdir(), 'valise-home-'));
+  dataDir = await mkdtemp(join(tmpdir(), 'valise-cli-data-'));
+  const child = spawn(process.execPath, [cliBin, 'server', 'start', '--demo', '--data', dataDir, '--port', '0'], { stdio: 'ignore' });
+  stopServer = () => child.kill('SIGTERM');
+  demo = await waitFor(
+    'demo.json',
+    async () => {
+      const file = join(dataDir, 'demo.json');
+      if (!existsSync(file)) return undefined;
+      const d = JSON.parse(await readFile(file, 'utf8'));
+      return (await fetch(`${d.server}/health`)).ok ? d : undefined;
+    },
+    60_000,
+  );
+});
+afterAll(() => stopServer?.());
+
+it('writes demo.json with people at every level, a security officer and an administrator', () => {
+  expect(demo.server).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  const levels = new Set(demo.people.map((p) => p.clearance));
+  for (const level of ['UNCLASSIFIED', 'RESTRICTED', 'CONFIDENTIAL', 'SECRET', 'TOP SECRET']) expect(levels.has(level)).toBe(true);
+  expect(demo.people.some((p) => p.roles.includes('security-officer'))).toBe(true);
+  expect(demo.people.some((p) => p.roles.includes('admin'))).toBe(true);
+  const units = new Set(demo.people.map((p) => p.unit));
+  expect([...units].filter((u) => u.startsWith('embassy-')).length).toBeGreaterThanOrEqual(2);
+  for (const p of demo.people)
+    expect(p).toEqual({ handle: p.handle, name: p.name, unit: p.unit, clearance: p.clearance, roles: p.roles, code: p.code });
+});
+
+it('logs in, sends, lists and reads with --json', async () => {
+  const sender = demo.people.find((p) => p.clearance === 'SECRET')!;
+  const recipient =
+    demo.people.find((p) => p.clearance === 'TOP SECRET' && p.unit !== sender.unit) ??
+    demo.people.find((p) => p.clearance === 'TOP SECRET')!;
+  await valise(['--profile', 's', 'login', '--server', demo.server, '--code', sender.code, '--json']);
+  await valise(['--profile', 'r', 'login', '--server', demo.server, '--code', recipient.code, '--json']);
+
+  const sent = JSON.parse(
+    (
+      await valise([
+        '--profile',
+        's',
+        'send',
+        '--to',
+        recipient.handle,
+        '--subject',
+        'Contract test',
+        '--body',
+        'Body of the contract test',
+        '--label',
+        'SECRET//REL TO FRD',
+        '--precedence',
+        'FLASH',
+        '--json',
+      ])
+    ).stdout,
+  );
+  expect(typeof sent.id).toBe('string');
+
+  const inbox = JSON.parse((await valise(['--profile', 'r', 'inbox', '--json'])).stdout) as Record<string, unknown>[];
+  const row = inbox.find((m) => m.id === sent.id);
+  expect(row).toMatchObject({
+    id: sent.id,
+    subject: 'Contract test',
+    from: sender.handle,
+    label: 'SECRET//REL TO FRD',
+    precedence: 'FLASH',
+  });
+  expect(typeof row?.received).toBe('string');
+
+  const read = JSON.parse((await valise(['--profile', 'r', 'read', sent.id, '--json'])).stdout);
+  expect(read.body).toBe('Body of the contract test');
+
+  // The sender's own profile did not receive it as a recipient; an unknown id is a clear error.
+  const bad = await valise(['--profile', 'r', 'read', '01ARZ3NDEKTSV4RRFFQ69G5FAV', '--json'], { expectFailure: true });
+  expect(bad.code).not.toBe(0);
+  expect(JSON.parse(bad.stderr).error.code).toBe('MESSAGE_NOT_FOUND');
+});
+
+it('fails clearly on bad arguments and wrong passphrases', async () => {
+  const noBody = await valise(
+    ['--profile', 's', 'send', '--to', 'x@mfa.freedonia.example', '--subject', 's', '--label', 'UNCLASSIFIED', '--json'],
+    { expectFailure: true },
+  );
+  expect(JSON.parse(noBody.stderr).error.code).toBe('BAD_ARGUMENT');
+  const wrong = await exec(process.execPath, [cliBin, '--profile', 's', 'inbox', '--json'], {
+    env: { ...process.env, VALISE_HOME: home, VALISE_PASSPHRASE: 'wrong' },
+  }).catch((e) => e as { stderr: string; code: number });
+  expect((wrong as { code: number }).code).not.toBe(0);
+  expect(JSON.parse((wrong as { stderr: string }).stderr).error.code).toBe('PASSPHRASE_WRONG');
+  const unknown = await valise(['--profile', 'nobody', 'inbox', '--json'], { expectFailure: true });
+  expect(JSON.parse(unknown.stderr).error.code).toBe('NOT_ENROLLED');
+});
