@@ -66,13 +66,15 @@ async function init(cmd: Extract<Command, { command: 'init' }>): Promise<void> {
   }
 }
 
-function printDemo(people: DemoPerson[], file: string): void {
+function printDemo(people: DemoPerson[], file: string, url: string): void {
   out('Demo people (one-time enrolment codes, valid 7 days; also in demo.json):');
   for (const p of people) {
     const roles = p.roles.filter((r) => r !== 'user').join(', ');
-    out(`  ${p.handle.padEnd(32)} ${p.clearance.padEnd(13)} ${(p.code ?? '(already enrolled)').padEnd(24)} ${roles}`);
+    out(`  ${p.handle.padEnd(32)} ${p.clearance.padEnd(13)} ${p.code.padEnd(24)} ${roles}`);
   }
   out(`Written to ${file}`);
+  out('To log in: open the web app and paste a code into "Enrolment code", or on the command line:');
+  out(`  npx valise --profile NAME login --server ${url} --code CODE`);
 }
 
 async function start(cmd: Extract<Command, { command: 'start' }>): Promise<void> {
@@ -121,7 +123,7 @@ async function start(cmd: Extract<Command, { command: 'start' }>): Promise<void>
       ? `Open the web app at ${url}/`
       : `The web app is not built (${webRoot}): API only. Build it with \`npm run build\`.`,
   );
-  if (demoPeople) printDemo(demoPeople, writeDemoFile(cmd.dataDir, url, demoPeople));
+  if (demoPeople) printDemo(demoPeople, writeDemoFile(cmd.dataDir, url, demoPeople), url);
   handleSignals(app.close.bind(app), data, logger);
 }
 

@@ -2,12 +2,13 @@
  * The demo ministry: the Ministry of Foreign Affairs of Freedonia, its headquarters and two
  * embassies, people at every clearance level, a security officer and an administrator, each with
  * a one-time enrolment code. Seeding is idempotent: on a data folder that already has the demo,
- * people who have no enrolled device get a fresh code, so demo.json always holds usable codes.
+ * every person gets a fresh code (one for a further device of people already enrolled), so
+ * demo.json always holds one usable code per person.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CreatePersonRequest, Organisation, Role, Unit } from '@valise/protocol';
-import { getPerson, getUnit, peopleWithActiveDevices } from '../identity/store.ts';
+import { getPerson, getUnit } from '../identity/store.ts';
 import type { Services } from '../services.ts';
 
 export const DEMO_ORGANISATION: Organisation = { name: 'Ministry of Foreign Affairs of Freedonia', domain: 'mfa.freedonia.example' };
@@ -56,8 +57,8 @@ export interface DemoPerson {
   unit: string;
   clearance: string;
   roles: Role[];
-  /** A fresh one-time code, or null when the person already has an enrolled device. */
-  code: string | null;
+  /** A fresh one-time enrolment code. */
+  code: string;
 }
 
 export async function seedDemo(services: Services): Promise<DemoPerson[]> {
@@ -71,12 +72,9 @@ export async function seedDemo(services: Services): Promise<DemoPerson[]> {
   for (const p of DEMO_PEOPLE) {
     if (!(await getPerson(db, p.handle))) await services.identity.createPerson(null, p);
   }
-  const enrolled = await peopleWithActiveDevices(db);
   const out: DemoPerson[] = [];
   for (const p of DEMO_PEOPLE) {
-    const code = enrolled.has(p.handle)
-      ? null
-      : (await services.identity.issueEnrolmentCode(null, { person: p.handle, ttlSeconds: DEMO_CODE_TTL_SECONDS })).code;
+    const { code } = await services.identity.issueEnrolmentCode(null, { person: p.handle, ttlSeconds: DEMO_CODE_TTL_SECONDS });
     out.push({ handle: p.handle, name: p.name, unit: p.unit, clearance: p.clearance, roles: p.roles, code });
   }
   return out;
