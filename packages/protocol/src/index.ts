@@ -4,5 +4,6 @@ export * from './errors.ts';
 export * from './identity/hybrid.ts';
 export * from './messaging/attachment.ts';
 export * from './messaging/content.ts';
+export * from './mls/index.ts';
 export * from './wire/api.ts';
 export * from './wire/common.ts';

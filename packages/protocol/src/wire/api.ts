@@ -171,7 +171,7 @@ export type Conversation = Static<typeof Conversation>;
 export const CommitRequest = Type.Object(
   {
     /** The epoch the commit was made in; the server accepts exactly one commit per epoch. */
-    epoch: Type.Integer({ minimum: 0 }),
+    epoch: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
     commit: Base64Url(LIMITS.mlsMessageBytes, 1),
     welcome: Type.Optional(Base64Url(LIMITS.mlsMessageBytes, 1)),
     /** The public ratchet tree after the commit, served to joiners instead of inlining it in the Welcome. */
@@ -188,7 +188,7 @@ export const RatchetTreeResponse = Type.Object({ epoch: Type.Integer(), ratchetT
 
 export const SendMessageRequest = Type.Object(
   {
-    epoch: Type.Integer({ minimum: 0 }),
+    epoch: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
     /** An MLS PrivateMessage carrying the encrypted MessageContent. */
     ciphertext: Base64Url(LIMITS.mlsMessageBytes, 1),
     /** The label and precedence in clear, the pouch's "visible external marks"; bound inside the ciphertext too. */
@@ -219,7 +219,12 @@ export const QueueItem = Type.Object({
 export type QueueItem = Static<typeof QueueItem>;
 export const QueueResponse = Type.Object({ items: Type.Array(QueueItem), more: Type.Boolean() });
 export type QueueResponse = Static<typeof QueueResponse>;
-export const AckRequest = Type.Object({ upTo: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
+// Bounded so every number fits the databases' 64-bit integers exactly: an unbounded JSON integer
+// (1e20) reached PostgreSQL as out of range for bigint and came back as a 500 instead of a 400.
+export const AckRequest = Type.Object(
+  { upTo: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) },
+  { additionalProperties: false },
+);
 
 export const BlobResponse = Type.Object({ id: Id, size: Type.Integer() });
 
