@@ -10,6 +10,7 @@ import {
   fromBase64Url,
   generateHybridKeyPair,
   type Me,
+  type MlsNativePrimitives,
   openAttachment,
   type Person,
   signHybrid,
@@ -47,6 +48,8 @@ export interface ClientEnvironment {
   clock?: () => Date;
   /** MLS cipher suite for new conversations (default: the post-quantum suite). */
   suite?: number;
+  /** Native hashing/AES for MLS in Node (from `@valise/sdk/node`); browsers leave it out. */
+  mlsNative?: MlsNativePrimitives;
 }
 
 export interface InboxEntry {
@@ -137,6 +140,7 @@ export class ValiseClient {
       identity,
       clock: env.clock ?? (() => new Date()),
       ...(env.suite ? { suite: env.suite } : {}),
+      ...(env.mlsNative ? { mlsNative: env.mlsNative } : {}),
     });
     return new ValiseClient(core, env);
   }

@@ -13,6 +13,7 @@ import {
   type MlsContext,
   type MlsDeviceIdentity,
   type MlsGroup,
+  type MlsNativePrimitives,
   toBase64Url,
   ValiseError,
 } from '@valise/protocol';
@@ -42,17 +43,21 @@ export function createLock(): <T>(fn: () => Promise<T>) => Promise<T> {
   };
 }
 
-/** Resolve device keys through the server directory, caching what has been seen. */
+/**
+ * Resolve device keys through the server directory, caching what has been seen. A device listed
+ * under another person than the one its MLS credential claims resolves to nothing, so a device
+ * cannot speak in a group as someone else.
+ */
 export function directoryKeyResolver(api: ApiClient): MlsContext['resolveDeviceKey'] {
-  const cache = new Map<string, Uint8Array>();
-  return async (deviceId: string) => {
-    const hit = cache.get(deviceId);
-    if (hit) return hit;
+  const cache = new Map<string, Device>();
+  return async (deviceId: string, person: string) => {
+    let device = cache.get(deviceId);
     try {
-      const device = await api.get<Device>(`/devices/${encodeURIComponent(deviceId)}`);
-      const key = fromBase64Url(device.identityKey);
-      cache.set(deviceId, key);
-      return key;
+      if (!device) {
+        device = await api.get<Device>(`/devices/${encodeURIComponent(deviceId)}`);
+        cache.set(deviceId, device);
+      }
+      return device.person === person ? fromBase64Url(device.identityKey) : undefined;
     } catch (err) {
       if (err instanceof ValiseError && err.code === 'NOT_FOUND') return undefined;
       throw err;
@@ -60,10 +65,13 @@ export function directoryKeyResolver(api: ApiClient): MlsContext['resolveDeviceK
   };
 }
 
-export function makeCore(parts: Omit<ClientCore, 'mlsIdentity' | 'mls' | 'suite' | 'lock'> & { suite?: number }): ClientCore {
-  const { identity } = parts;
+export function makeCore(
+  parts: Omit<ClientCore, 'mlsIdentity' | 'mls' | 'suite' | 'lock'> & { suite?: number; mlsNative?: MlsNativePrimitives },
+): ClientCore {
+  const { identity, mlsNative, ...rest } = parts;
   return {
-    ...parts,
+    ...rest,
+    identity,
     suite: parts.suite ?? DEFAULT_MLS_SUITE,
     lock: createLock(),
     mlsIdentity: {
@@ -71,7 +79,7 @@ export function makeCore(parts: Omit<ClientCore, 'mlsIdentity' | 'mls' | 'suite'
       person: identity.person.handle,
       identitySecretKey: fromBase64Url(identity.identitySecretKey),
     },
-    mls: { crypto: parts.crypto, resolveDeviceKey: directoryKeyResolver(parts.api) },
+    mls: { crypto: parts.crypto, resolveDeviceKey: directoryKeyResolver(parts.api), ...(mlsNative ? { native: mlsNative } : {}) },
   };
 }
 

@@ -8,10 +8,12 @@ import {
   decodeMessageContent,
   decryptMessage,
   fromBase64Url,
+  groupId,
   joinFromWelcome,
   processCommit,
   type QueueItem,
   type QueueResponse,
+  toBase64Url,
   ValiseError,
   welcomeKeyPackageRefs,
 } from '@valise/protocol';
@@ -85,6 +87,11 @@ async function processItem(core: ClientCore, item: QueueItem, result: SyncResult
         fromBase64Url(kp.privatePackage),
         fromBase64Url(tree.ratchetTree),
       );
+      // The server names the conversation; the Welcome names the group. They must agree, or a
+      // server could file one group's traffic under another conversation.
+      if (toBase64Url(groupId(group)) !== item.conversationId) {
+        throw new ValiseError('WRONG_GROUP', 'the Welcome is for another group than the conversation it was delivered in');
+      }
       await saveConversation(
         core,
         {

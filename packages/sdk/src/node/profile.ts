@@ -11,6 +11,7 @@ import { ValiseError } from '@valise/protocol';
 import { nodeCryptoProvider } from '@valise/protocol/crypto-node';
 import { type ClientEnvironment, ValiseClient } from '../client.ts';
 import { FileStore } from './file-store.ts';
+import { nodeMlsNative } from './mls-native.ts';
 import { type KdfParams, makeCheck, newKdfParams, passphraseCipher, verifyCheck } from './passphrase.ts';
 
 export interface ProfileFile {
@@ -54,7 +55,13 @@ export interface OpenProfileOptions {
 async function environmentFor(dir: string, profile: ProfileFile, passphrase: string, suite?: number): Promise<ClientEnvironment> {
   const cipher = await passphraseCipher(nodeCryptoProvider, passphrase, profile.kdf);
   await verifyCheck(cipher, profile.check);
-  return { crypto: nodeCryptoProvider, store: new FileStore(join(dir, 'store')), cipher, ...(suite ? { suite } : {}) };
+  return {
+    crypto: nodeCryptoProvider,
+    mlsNative: nodeMlsNative,
+    store: new FileStore(join(dir, 'store')),
+    cipher,
+    ...(suite ? { suite } : {}),
+  };
 }
 
 /** Enrol a new device into a new profile. */
