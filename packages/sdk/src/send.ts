@@ -11,6 +11,7 @@ import {
   encryptMessage,
   fromBase64Url,
   groupEpoch,
+  inspectKeyPackage,
   type MessageContent,
   type MlsGroup,
   removeDevices,
@@ -69,7 +70,13 @@ export async function createConversation(
       });
       assertEveryoneReached(resolved, claim);
       if (claim.keyPackages.length > 0) {
-        group = await commitAdd(core, id, group, claim);
+        group = await commitAdd(
+          core,
+          id,
+          group,
+          claim,
+          resolved.devices.map((d) => d.id),
+        );
         added = claim.keyPackages.length;
       }
     }
@@ -102,7 +109,44 @@ function assertEveryoneReached(resolved: ResolvedRecipients, claim: ClaimKeyPack
   }
 }
 
-async function commitAdd(core: ClientCore, conversationId: string, group: MlsGroup, claim: ClaimKeyPackagesResponse): Promise<MlsGroup> {
+/**
+ * The server hands out key packages; it must not choose whom they add. Every package must be for
+ * a device that was asked for, at most one each, and its credential must name that very device:
+ * the authentication service only checks that a credential is bound to SOME device of the
+ * directory, so without this a server (or a device re-uploading a package it claimed) could
+ * swap in another device, or slip an extra one into every conversation.
+ */
+function assertClaimMatches(requested: readonly string[], claim: ClaimKeyPackagesResponse): void {
+  const wanted = new Set(requested);
+  const seen = new Set<string>();
+  for (const [i, k] of claim.keyPackages.entries()) {
+    if (!wanted.has(k.deviceId) || seen.has(k.deviceId)) {
+      throw new ValiseError(
+        'KEY_PACKAGE_MISMATCH',
+        `the server handed out a key package for device ${k.deviceId}, which was not asked for`,
+      );
+    }
+    seen.add(k.deviceId);
+    let named: string;
+    try {
+      named = inspectKeyPackage(fromBase64Url(k.keyPackage)).deviceId;
+    } catch (cause) {
+      throw new ValiseError('KEY_PACKAGE_MISMATCH', `key package ${i} is malformed`, { cause });
+    }
+    if (named !== k.deviceId) {
+      throw new ValiseError('KEY_PACKAGE_MISMATCH', `the key package handed out for device ${k.deviceId} belongs to another device`);
+    }
+  }
+}
+
+async function commitAdd(
+  core: ClientCore,
+  conversationId: string,
+  group: MlsGroup,
+  claim: ClaimKeyPackagesResponse,
+  requested: readonly string[],
+): Promise<MlsGroup> {
+  assertClaimMatches(requested, claim);
   const epoch = groupEpoch(group);
   const out = await addDevices(
     core.mls,
@@ -134,7 +178,13 @@ export async function addMembers(core: ClientCore, conversationId: string, handl
       deviceIds: fresh.map((d) => d.id),
     });
     if (claim.keyPackages.length === 0) return 0;
-    const next = await commitAdd(core, conversationId, group, claim);
+    const next = await commitAdd(
+      core,
+      conversationId,
+      group,
+      claim,
+      fresh.map((d) => d.id),
+    );
     await saveConversation(core, record, next);
     return claim.keyPackages.length;
   });

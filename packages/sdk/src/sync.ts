@@ -41,26 +41,51 @@ export async function syncQueue(core: ClientCore): Promise<SyncResult> {
   return core.lock(async () => {
     const result: SyncResult = { processed: 0, messages: [], joined: [], problems: [] };
     let after = (await core.store.getJson<number>('sync/cursor')) ?? 0;
+    // Store the cursor and acknowledge what has been handled so far (stored, or refused for good).
+    const acknowledge = async (upTo: number) => {
+      await core.store.putJson('sync/cursor', upTo);
+      await core.api.post('/queue/ack', { upTo });
+    };
     for (;;) {
+      const start = after;
       const page = await core.api.get<QueueResponse>(`/queue?after=${after}&limit=100`);
+      // A server that pages backwards, repeats itself or claims more with nothing in hand would
+      // make this loop forever or move the cursor back: refuse the page, acknowledge nothing of it.
+      if (!Array.isArray(page.items) || (page.more && page.items.length === 0)) {
+        throw new ValiseError('BAD_QUEUE_PAGE', 'the server answered the queue with a malformed page');
+      }
+      let previous = after;
+      for (const item of page.items) {
+        if (!Number.isSafeInteger(item.seq) || item.seq <= previous) {
+          throw new ValiseError('BAD_QUEUE_PAGE', `queue items out of order: ${String(item.seq)} after ${previous}`);
+        }
+        previous = item.seq;
+      }
       for (const item of page.items) {
         try {
           await processItem(core, item, result);
         } catch (err) {
+          // A failure of the network, the server or this device's storage says nothing about the
+          // item: stop here and acknowledge only what came before, so the item is delivered again
+          // rather than acknowledged unread (an acknowledged message is gone from the server).
+          if (isEnvironmental(err)) {
+            if (after > start) await acknowledge(after);
+            throw err;
+          }
           // One bad item (tampered, or for a group this device has left) must not block the queue.
           const e = err instanceof ValiseError ? err : new ValiseError('SYNC_ITEM_FAILED', String(err));
           const problem: SyncProblem = { seq: item.seq, conversationId: item.conversationId, code: e.code, message: e.message };
-          if (item.messageId) problem.messageId = item.messageId;
+          if (typeof item.messageId === 'string' && ID.test(item.messageId)) {
+            problem.messageId = item.messageId;
+            // Never shadow a message already stored under this id (read() prefers msg/ anyway).
+            if (!(await core.store.get(`msg/${item.messageId}`))) await core.store.putJson(`failed/${item.messageId}`, problem);
+          }
           result.problems.push(problem);
-          if (item.messageId) await core.store.putJson(`failed/${item.messageId}`, problem);
         }
         after = item.seq;
         result.processed++;
       }
-      if (page.items.length > 0) {
-        await core.store.putJson('sync/cursor', after);
-        await core.api.post('/queue/ack', { upTo: after });
-      }
+      if (page.items.length > 0) await acknowledge(after);
       if (!page.more) break;
     }
     if (result.joined.length > 0 || result.processed > 0) await replenishKeyPackages(core);
@@ -68,10 +93,50 @@ export async function syncQueue(core: ClientCore): Promise<SyncResult> {
   });
 }
 
+/** Server-assigned ids (ULIDs) and MLS group ids (16..64 bytes, base64url), as the API defines them. */
+const ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+const GROUP_ID = /^[A-Za-z0-9_-]{22,86}$/;
+const ITEM_TYPES = new Set(['welcome', 'commit', 'message']);
+
+/**
+ * True for failures of the transport, the server or local storage, as opposed to a verdict on the
+ * item: those must not lead to acknowledging it. Looks through `cause`, since the MLS layer wraps
+ * what a directory lookup threw inside its own error.
+ */
+function isEnvironmental(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof ValiseError) {
+      const status = (e as ValiseError & { status?: number }).status;
+      if (e.code === 'SERVER_UNREACHABLE' || e.code === 'STORE_CORRUPT') return true;
+      if (status !== undefined && (status >= 500 || status === 401 || status === 429)) return true;
+    } else if (typeof (e as { code?: unknown }).code === 'string' && /^E[A-Z]+$/.test((e as { code: string }).code)) {
+      return true; // a Node system error (ENOSPC, EACCES, EIO...) from the store
+    }
+  }
+  return false;
+}
+
+/** The envelope fields this device relies on, checked before anything is done with the item. */
+function assertQueueItem(item: QueueItem): void {
+  if (!ITEM_TYPES.has(item.type)) throw new ValiseError('BAD_QUEUE_ITEM', 'queue item of an unknown type');
+  if (typeof item.conversationId !== 'string' || !GROUP_ID.test(item.conversationId)) {
+    throw new ValiseError('BAD_QUEUE_ITEM', 'queue item with a malformed conversation id');
+  }
+  if (item.type === 'message' && (typeof item.messageId !== 'string' || !ID.test(item.messageId))) {
+    throw new ValiseError('BAD_QUEUE_ITEM', 'message without a well-formed id');
+  }
+}
+
 async function processItem(core: ClientCore, item: QueueItem, result: SyncResult): Promise<void> {
+  assertQueueItem(item);
   const payload = fromBase64Url(item.payload);
   if (item.type === 'welcome') {
-    if (await loadConversation(core, item.conversationId)) return; // already joined
+    const existing = await loadConversation(core, item.conversationId);
+    // A Welcome into a group this device is in would replace its state (and its keys) with one the
+    // server chose; it used to be skipped silently. Only a device that was removed may be welcomed back.
+    if (existing?.active) {
+      throw new ValiseError('ALREADY_JOINED', 'a Welcome arrived for a conversation this device is already in');
+    }
     const refs = welcomeKeyPackageRefs(payload);
     let joined = false;
     for (const ref of refs) {
@@ -126,7 +191,11 @@ async function processItem(core: ClientCore, item: QueueItem, result: SyncResult
     return;
   }
 
-  // An application message.
+  // An application message. Its id is chosen by the server: one already used would overwrite a
+  // stored message, so it is refused before anything is decrypted or changed.
+  if (item.messageId && (await core.store.get(`msg/${item.messageId}`))) {
+    throw new ValiseError('DUPLICATE_MESSAGE', `a message with id ${item.messageId} is already stored`);
+  }
   const { record, group } = await loadGroup(core, item.conversationId);
   const out = await decryptMessage(core.mls, group, payload);
   await saveConversation(core, record, out.group);
@@ -136,6 +205,10 @@ async function processItem(core: ClientCore, item: QueueItem, result: SyncResult
   const content = decodeMessageContent(out.plaintext);
   if (content.label !== item.label) {
     throw new ValiseError('LABEL_MISMATCH', `the envelope label "${item.label}" differs from the signed label "${content.label}"`);
+  }
+  // The originator is what a cable shows as its author: it must be the person whose device signed.
+  if (content.originator !== out.sender.person) {
+    throw new ValiseError('ORIGINATOR_MISMATCH', 'the message names another originator than the person who signed it');
   }
   if (!item.messageId) throw new ValiseError('BAD_QUEUE_ITEM', 'message without an id');
   const stored: StoredMessage = {

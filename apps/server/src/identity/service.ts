@@ -108,7 +108,12 @@ export class IdentityService {
     if (actor) requireRole(actor, 'security-officer', 'admin');
     const { db, clock, crypto } = this.#ctx;
     const now = clock();
-    if (!(await getPerson(db, req.person))) throw serverError('NOT_FOUND', 'no such person');
+    const target = await getPerson(db, req.person);
+    if (!target) throw serverError('NOT_FOUND', 'no such person');
+    // Whoever holds a code can enrol a device of their own choosing as that person. A security
+    // officer who could issue a code for an administrator could therefore become one, which
+    // createPerson forbids ("only an administrator may make another administrator").
+    if (actor && target.roles.includes('admin')) requireRole(actor, 'admin');
     const code = generateEnrolmentCode(crypto.randomBytes);
     const normalised = normaliseEnrolmentCode(code);
     if (normalised === null) throw serverError('INTERNAL', 'generated an invalid enrolment code');
