@@ -96,6 +96,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
+    // Never framed (clickjacking of a classified view); the page's own meta CSP restricts the rest,
+    // and frame-ancestors is only honoured in a header.
+    reply.header('content-security-policy', "frame-ancestors 'none'");
+    reply.header('x-frame-options', 'DENY');
     if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
   });
 

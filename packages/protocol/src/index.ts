@@ -1,6 +1,7 @@
 export * from './bytes.ts';
 export * from './crypto/provider.ts';
 export * from './errors.ts';
+export * from './identity/enrolment-code.ts';
 export * from './identity/hybrid.ts';
 export * from './messaging/attachment.ts';
 export * from './messaging/content.ts';

@@ -69,7 +69,7 @@ export class ApiClient {
   async token(): Promise<string> {
     if (this.#token && Date.now() < this.#tokenExpires - 30_000) return this.#token;
     const device = this.#device;
-    if (!device) throw new ValiseError('NOT_ENROLLED', 'this profile has no enrolled device: run `valise login` first');
+    if (!device) throw new ValiseError('NOT_ENROLLED', 'no device is enrolled here: enrol with a code from your security officer first');
     const ch = await this.request<ChallengeResponse>('POST', '/auth/challenge', { deviceId: device.deviceId }, { auth: false });
     const challenge = fromBase64Url(ch.challenge);
     const signed = concatBytes(challenge, utf8(device.deviceId), utf8(device.domain));

@@ -11,6 +11,7 @@ import {
   generateHybridKeyPair,
   type Me,
   type MlsNativePrimitives,
+  normaliseEnrolmentCode,
   openAttachment,
   type Person,
   signHybrid,
@@ -65,10 +66,7 @@ export interface InboxEntry {
   outgoing: boolean;
 }
 
-/** Normalise an enrolment code as the server does: upper case, no dashes or spaces. */
-export function normaliseEnrolmentCode(code: string): string {
-  return code.replace(/[\s-]/g, '').toUpperCase();
-}
+export { normaliseEnrolmentCode } from '@valise/protocol';
 
 export class ValiseClient {
   readonly core: ClientCore;
@@ -170,6 +168,11 @@ export class ValiseClient {
     return this.core.api.post<Device>(`/devices/${encodeURIComponent(deviceId)}/revoke`, {});
   }
 
+  /** Make sure the server holds enough of this device's key packages for others to add it. */
+  ensureKeyPackages(): Promise<number> {
+    return replenishKeyPackages(this.core);
+  }
+
   /** Fetch and process everything waiting for this device. */
   sync(): Promise<SyncResult> {
     return syncQueue(this.core);
@@ -188,6 +191,7 @@ export class ValiseClient {
       recipients: out.recipients,
       devices: out.devices,
       skipped: out.skipped,
+      unreachableDevices: out.unreachableDevices,
     };
   }
 

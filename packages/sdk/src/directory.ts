@@ -58,7 +58,7 @@ export async function resolveRecipients(core: ClientCore, handles: string[]): Pr
       if (direct.has(person.handle)) {
         throw new ValiseError(
           'RECIPIENT_NOT_ENROLLED',
-          `${person.handle} has no enrolled device yet: they must log in once (valise login) before they can receive`,
+          `${person.handle} has no enrolled device yet: they must enrol once before they can receive`,
         );
       }
       skipped.push(person.handle);

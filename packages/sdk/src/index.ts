@@ -1,3 +1,6 @@
+// The domain types and errors apps work with, so that apps need only the SDK.
+export type { Device, Me, Organisation, Person, Unit } from '@valise/protocol';
+export { hasCode, LIMITS, ValiseError } from '@valise/protocol';
 export * from './admin.ts';
 export * from './aead-cipher.ts';
 export * from './api-client.ts';

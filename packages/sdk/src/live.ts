@@ -74,6 +74,8 @@ export class LiveConnection {
       this.#retry();
       return;
     }
+    // close() may have been called while the token was being fetched.
+    if (this.#closed) return;
     const url = `${this.#client.core.api.serverUrl.replace(/^http/, 'ws')}/api/v1/ws`;
     const socket = this.#factory(url);
     this.#socket = socket;

@@ -50,25 +50,29 @@ export interface SendResult {
   recipients: string[];
   devices: number;
   skipped: string[];
+  /** Devices of reached people that had no key package left: they will not see this conversation. */
+  unreachableDevices: string[];
 }
 
 /** Create a conversation with the given members' devices (the sender's other devices included). */
 export async function createConversation(
   core: ClientCore,
   input: { kind: ConversationKind; with: string[]; label: string },
-): Promise<{ record: ConversationRecord; recipients: string[]; devices: number; skipped: string[] }> {
+): Promise<{ record: ConversationRecord; recipients: string[]; devices: number; skipped: string[]; unreachableDevices: string[] }> {
   const resolved = await resolveRecipients(core, input.with);
   return core.lock(async () => {
     const id = toBase64Url(core.crypto.randomBytes(32));
     let group = await createGroup(core.mls, core.mlsIdentity, core.suite, fromBase64Url(id));
     await core.api.post('/conversations', { id, kind: input.kind, label: input.label, suite: core.suite });
     let added = 0;
+    let unreachableDevices: string[] = [];
     if (resolved.devices.length > 0) {
       const claim = await core.api.post<ClaimKeyPackagesResponse>('/key-packages/claim', {
         suite: core.suite,
         deviceIds: resolved.devices.map((d) => d.id),
       });
       assertEveryoneReached(resolved, claim);
+      unreachableDevices = claim.missing;
       if (claim.keyPackages.length > 0) {
         group = await commitAdd(
           core,
@@ -90,7 +94,7 @@ export async function createConversation(
       joinedAt: core.clock().toISOString(),
     };
     await saveConversation(core, record, group);
-    return { record, recipients: resolved.people.map((p) => p.handle), devices: added, skipped: resolved.skipped };
+    return { record, recipients: resolved.people.map((p) => p.handle), devices: added, skipped: resolved.skipped, unreachableDevices };
   });
 }
 
@@ -103,7 +107,7 @@ function assertEveryoneReached(resolved: ResolvedRecipients, claim: ClaimKeyPack
     if (!reached.has(handle)) {
       throw new ValiseError(
         'RECIPIENT_NO_KEYS',
-        `none of ${handle}'s devices has published keys to be added with: they should open Valise (or run valise sync) once, then retry`,
+        `none of ${handle}'s devices has published keys to be added with: they should open Valise once (which publishes fresh keys), then retry`,
       );
     }
   }
@@ -273,7 +277,7 @@ export async function sendToConversation(
 
 /** A cable: a new MLS group of the addressees' devices, and the formal message sent into it. */
 export async function sendCable(core: ClientCore, input: CableInput): Promise<SendResult> {
-  if (input.to.length === 0) throw new ValiseError('NO_RECIPIENTS', 'a cable needs at least one action addressee (--to)');
+  if (input.to.length === 0) throw new ValiseError('NO_RECIPIENTS', 'a cable needs at least one action addressee');
   const conv = await createConversation(core, { kind: 'cable', with: [...input.to, ...(input.info ?? [])], label: input.label });
   const message = await sendToConversation(core, conv.record.id, {
     kind: 'cable',
@@ -286,5 +290,12 @@ export async function sendCable(core: ClientCore, input: CableInput): Promise<Se
     info: input.info ?? [],
     ...(input.attachments ? { attachments: input.attachments } : {}),
   });
-  return { id: message.id, conversationId: conv.record.id, recipients: conv.recipients, devices: conv.devices, skipped: conv.skipped };
+  return {
+    id: message.id,
+    conversationId: conv.record.id,
+    recipients: conv.recipients,
+    devices: conv.devices,
+    skipped: conv.skipped,
+    unreachableDevices: conv.unreachableDevices,
+  };
 }

@@ -88,7 +88,9 @@ export async function syncQueue(core: ClientCore): Promise<SyncResult> {
       if (page.items.length > 0) await acknowledge(after);
       if (!page.more) break;
     }
-    if (result.joined.length > 0 || result.processed > 0) await replenishKeyPackages(core);
+    // Every sync tops key packages up: it costs one request, and a device whose first upload failed
+    // (enrolled, but nothing published) heals on its next sync instead of staying unreachable.
+    await replenishKeyPackages(core);
     return result;
   });
 }

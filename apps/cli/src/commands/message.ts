@@ -73,6 +73,9 @@ export function registerMessageCommands(program: Command): void {
         emit(g, result, () => {
           const lines = [`Sent cable ${result.id} to ${result.recipients.join(', ')} (${result.devices} devices)`];
           if (result.skipped.length) lines.push(`Not enrolled yet, not reached: ${result.skipped.join(', ')}`);
+          if (result.unreachableDevices.length) {
+            lines.push(`Devices without published keys, not reached: ${result.unreachableDevices.join(', ')}`);
+          }
           return lines.join('\n');
         });
       }),

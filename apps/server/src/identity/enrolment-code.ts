@@ -3,6 +3,7 @@
  * `7K3QX-M9D2A-0PZ4R-TB8WN`. People type them, so case and dashes do not matter; the normalised
  * form (upper case, no dashes) is what is hashed, stored and signed.
  */
+import { normaliseEnrolmentCode as normaliseCodeText } from '@valise/protocol';
 import { crockfordBase32, type RandomBytes } from '../ids.ts';
 
 const CODE_CHARACTERS = 20;
@@ -17,6 +18,6 @@ export function generateEnrolmentCode(randomBytes: RandomBytes): string {
 
 /** Upper-case and strip dashes; null when what remains is not exactly 20 code characters. */
 export function normaliseEnrolmentCode(code: string): string | null {
-  const normalised = code.replaceAll('-', '').toUpperCase();
+  const normalised = normaliseCodeText(code);
   return NORMALISED.test(normalised) ? normalised : null;
 }
