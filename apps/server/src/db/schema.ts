@@ -77,6 +77,8 @@ export interface KeyPackagesTable {
   suite: number;
   key_package: Uint8Array;
   created_at: number;
+  /** The key package's own notAfter, in ms (capped at Number.MAX_SAFE_INTEGER): claims skip it after. */
+  not_after: number;
 }
 
 export interface ConversationsTable {

@@ -1,12 +1,14 @@
 /**
  * Attacks on the delivery service over HTTP: outsiders, removed and revoked devices, stale epochs,
- * other devices' queues, and malformed input at every boundary. Each must be refused with a clear
- * code and change nothing (row counts, the conversation and the victims' queues are compared).
+ * other devices' queues, key packages filed under someone else's identity, and malformed input at
+ * every boundary. Each must be refused with a clear code and change nothing (row counts, the
+ * conversation and the victims' queues are compared).
  */
-import type { QueueResponse } from '@valise/protocol';
+import { fromBase64Url, MLS_SUITES, type QueueResponse, toBase64Url } from '@valise/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countRows, DIALECTS } from '../testing/databases.ts';
 import { call, createTestServer, errorCode, type TestServer } from '../testing/http.ts';
+import { keyPackagesOf, TEST_SUITE } from '../testing/key-packages.ts';
 import { b64, member, newGroupId } from '../testing/world.ts';
 
 type Member = Awaited<ReturnType<typeof member>>;
@@ -218,18 +220,19 @@ describe.each(DIALECTS)('delivery attacks on %s', (dialect) => {
 
   it('stops a revoked device at once: no token, no queue, no new deliveries, no key packages', async () => {
     const dave = await member(server.world, 'dave');
-    await api('POST', '/api/v1/key-packages', dave, { suite: 3, keyPackages: [b64('dave-kp')] });
+    const [first, late] = await keyPackagesOf(server.world, dave.device, 2);
+    expect((await api('POST', '/api/v1/key-packages', dave, { suite: TEST_SUITE, keyPackages: [first] })).statusCode).toBe(200);
     await server.world.services.identity.revokeDevice(dave.actor, dave.device.deviceId);
     for (const [method, url, body] of [
       ['GET', '/api/v1/queue', undefined],
       ['GET', '/api/v1/conversations', undefined],
-      ['POST', '/api/v1/key-packages', { suite: 3, keyPackages: [b64('late')] }],
+      ['POST', '/api/v1/key-packages', { suite: TEST_SUITE, keyPackages: [late] }],
     ] as const) {
       const res = await api(method, url, dave, body);
       expect(res.statusCode).toBe(401);
       expect(errorCode(res)).toBe('UNAUTHENTICATED');
     }
-    const claim = await api('POST', '/api/v1/key-packages/claim', alice, { suite: 3, deviceIds: [dave.device.deviceId] });
+    const claim = await api('POST', '/api/v1/key-packages/claim', alice, { suite: TEST_SUITE, deviceIds: [dave.device.deviceId] });
     expect(claim.json()).toEqual({ keyPackages: [], missing: [dave.device.deviceId] });
     const before = await snapshot();
     const add = await api(
@@ -243,13 +246,125 @@ describe.each(DIALECTS)('delivery attacks on %s', (dialect) => {
   });
 
   it('hands each key package out once (any device may claim: exhausting a supply needs rate limiting)', async () => {
-    await api('POST', '/api/v1/key-packages', bob, { suite: 3, keyPackages: [b64('bob-a'), b64('bob-b')] });
-    const first = (await api('POST', '/api/v1/key-packages/claim', mallory, { suite: 3, deviceIds: [bob.device.deviceId] })).json();
-    const second = (await api('POST', '/api/v1/key-packages/claim', mallory, { suite: 3, deviceIds: [bob.device.deviceId] })).json();
-    const third = (await api('POST', '/api/v1/key-packages/claim', alice, { suite: 3, deviceIds: [bob.device.deviceId] })).json();
-    expect([first, second].map((c) => (c as { keyPackages: { keyPackage: string }[] }).keyPackages[0]?.keyPackage).sort()).toEqual(
-      [b64('bob-a'), b64('bob-b')].sort(),
-    );
+    const bobPackages = await keyPackagesOf(server.world, bob.device, 2);
+    expect((await api('POST', '/api/v1/key-packages', bob, { suite: TEST_SUITE, keyPackages: bobPackages })).statusCode).toBe(200);
+    const claimBob = async (who: Member) =>
+      (await api('POST', '/api/v1/key-packages/claim', who, { suite: TEST_SUITE, deviceIds: [bob.device.deviceId] })).json() as {
+        keyPackages: { keyPackage: string }[];
+      };
+    const first = await claimBob(mallory);
+    const second = await claimBob(mallory);
+    const third = await claimBob(alice);
+    expect([first, second].map((c) => c.keyPackages[0]?.keyPackage).sort()).toEqual([...bobPackages].sort());
     expect(third).toEqual({ keyPackages: [], missing: [bob.device.deviceId] });
+  });
+
+  describe('key packages filed under another identity, suite or time', () => {
+    const day = 24 * 3600 * 1000;
+    const forgeries: [string, () => Promise<{ suite: number; keyPackages: string[] }>][] = [
+      [
+        "another device's id in the credential",
+        async () => ({
+          suite: TEST_SUITE,
+          keyPackages: await keyPackagesOf(server.world, mallory.device, 1, { claim: { deviceId: bob.device.deviceId } }),
+        }),
+      ],
+      [
+        "another device's id and person in the credential",
+        async () => ({
+          suite: TEST_SUITE,
+          keyPackages: await keyPackagesOf(server.world, mallory.device, 1, {
+            claim: { deviceId: bob.device.deviceId, person: bob.person },
+          }),
+        }),
+      ],
+      [
+        "another person's handle with the uploader's own device id",
+        async () => ({
+          suite: TEST_SUITE,
+          keyPackages: await keyPackagesOf(server.world, mallory.device, 1, { claim: { person: alice.person } }),
+        }),
+      ],
+      [
+        'a package of another suite than the request names',
+        async () => ({
+          suite: MLS_SUITES.postQuantum,
+          keyPackages: await keyPackagesOf(server.world, mallory.device, 1, { suite: TEST_SUITE }),
+        }),
+      ],
+      ['a request suite no package can have', async () => ({ suite: 3, keyPackages: await keyPackagesOf(server.world, mallory.device) })],
+      [
+        'an expired package',
+        async () => ({
+          suite: TEST_SUITE,
+          keyPackages: await keyPackagesOf(server.world, mallory.device, 1, { madeAtOffsetMs: -91 * day }),
+        }),
+      ],
+      [
+        'a package expiring within the clock skew',
+        async () => ({
+          suite: TEST_SUITE,
+          keyPackages: await keyPackagesOf(server.world, mallory.device, 1, { madeAtOffsetMs: -90 * day + 60_000 }),
+        }),
+      ],
+      [
+        'a package not valid yet',
+        async () => ({
+          suite: TEST_SUITE,
+          keyPackages: await keyPackagesOf(server.world, mallory.device, 1, { madeAtOffsetMs: 2 * 3600 * 1000 }),
+        }),
+      ],
+      ['garbage bytes', async () => ({ suite: TEST_SUITE, keyPackages: [b64('not a key package')] })],
+      [
+        'a truncated package',
+        async () => {
+          const [kp] = await keyPackagesOf(server.world, mallory.device);
+          return { suite: TEST_SUITE, keyPackages: [toBase64Url(fromBase64Url(kp!).subarray(0, -8))] };
+        },
+      ],
+      [
+        'a valid package followed by a forged one (the whole upload is refused)',
+        async () => ({
+          suite: TEST_SUITE,
+          keyPackages: [
+            ...(await keyPackagesOf(server.world, mallory.device, 2)),
+            ...(await keyPackagesOf(server.world, mallory.device, 1, { claim: { deviceId: bob.device.deviceId } })),
+          ],
+        }),
+      ],
+      [
+        'a valid package followed by bytes framed as another kind of MLS message',
+        async () => ({
+          suite: TEST_SUITE,
+          keyPackages: [...(await keyPackagesOf(server.world, mallory.device)), toBase64Url(new Uint8Array([0, 1, 0, 3, 0, 0]))],
+        }),
+      ],
+    ];
+
+    it.each(forgeries)('refuses %s with KEY_PACKAGE_INVALID, storing nothing', async (_what, body) => {
+      const request = await body();
+      const before = await snapshot();
+      const counts = async () =>
+        Promise.all(
+          [mallory, bob, alice].map(async (who) => (await api('GET', `/api/v1/key-packages/count?suite=${TEST_SUITE}`, who)).json()),
+        );
+      const countsBefore = await counts();
+      const res = await api('POST', '/api/v1/key-packages', mallory, request);
+      expect(res.statusCode, res.body).toBe(400);
+      expect(errorCode(res)).toBe('KEY_PACKAGE_INVALID');
+      expect(await snapshot()).toEqual(before);
+      expect(await counts()).toEqual(countsBefore);
+    });
+
+    it('files the same packages once they are honest, and they reach claimers intact', async () => {
+      const own = await keyPackagesOf(server.world, mallory.device, 1, { suite: MLS_SUITES.postQuantum });
+      const res = await api('POST', '/api/v1/key-packages', mallory, { suite: MLS_SUITES.postQuantum, keyPackages: own });
+      expect(res.json()).toEqual({ suite: MLS_SUITES.postQuantum, count: 1 });
+      const claim = await api('POST', '/api/v1/key-packages/claim', alice, {
+        suite: MLS_SUITES.postQuantum,
+        deviceIds: [mallory.device.deviceId],
+      });
+      expect(claim.json()).toEqual({ keyPackages: [{ deviceId: mallory.device.deviceId, keyPackage: own[0] }], missing: [] });
+    });
   });
 });

@@ -2,6 +2,7 @@ import { fromBase64Url, fromUtf8, LIMITS, type QueueResponse, toBase64Url } from
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countRows, DIALECTS } from '../testing/databases.ts';
 import { call, createTestServer, errorCode, type TestServer } from '../testing/http.ts';
+import { keyPackagesOf, TEST_SUITE } from '../testing/key-packages.ts';
 import { b64, member, newGroupId } from '../testing/world.ts';
 
 type Member = Awaited<ReturnType<typeof member>>;
@@ -28,11 +29,12 @@ describe.each(DIALECTS)('delivery routes on %s', (dialect) => {
   });
 
   it('runs the delivery flow: key packages, conversation, commit with welcome, message, queue, ack', async () => {
-    const upload = await api('POST', '/api/v1/key-packages', bob, { suite: 3, keyPackages: [b64('bob-kp-1'), b64('bob-kp-2')] });
-    expect(upload.json()).toEqual({ suite: 3, count: 2 });
-    expect((await api('GET', '/api/v1/key-packages/count?suite=3', bob)).json()).toEqual({ suite: 3, count: 2 });
-    const claim = await api('POST', '/api/v1/key-packages/claim', alice, { suite: 3, deviceIds: [bob.device.deviceId] });
-    expect(claim.json()).toEqual({ keyPackages: [{ deviceId: bob.device.deviceId, keyPackage: b64('bob-kp-1') }], missing: [] });
+    const bobPackages = await keyPackagesOf(server.world, bob.device, 2);
+    const upload = await api('POST', '/api/v1/key-packages', bob, { suite: TEST_SUITE, keyPackages: bobPackages });
+    expect(upload.json()).toEqual({ suite: TEST_SUITE, count: 2 });
+    expect((await api('GET', `/api/v1/key-packages/count?suite=${TEST_SUITE}`, bob)).json()).toEqual({ suite: TEST_SUITE, count: 2 });
+    const claim = await api('POST', '/api/v1/key-packages/claim', alice, { suite: TEST_SUITE, deviceIds: [bob.device.deviceId] });
+    expect(claim.json()).toEqual({ keyPackages: [{ deviceId: bob.device.deviceId, keyPackage: bobPackages[0] }], missing: [] });
 
     conversation = newGroupId();
     const created = await api('POST', '/api/v1/conversations', alice, { id: conversation, kind: 'group', label: 'SECRET', suite: 3 });

@@ -56,6 +56,8 @@ export async function messagingRoutes(app: FastifyInstance, { services }: { serv
       schema: {
         tags: ['key-packages'],
         summary: "Upload MLS key packages for the calling device; returns the device's count for the suite",
+        description:
+          "Each package must parse and name this device, its person, the request's suite and a lifetime that holds now; otherwise the whole upload is refused (400 KEY_PACKAGE_INVALID) and nothing is stored.",
         security: BEARER,
         body: UploadKeyPackagesRequest,
         response: { 200: KeyPackageCount, ...errors(401, 409, 413) },
@@ -69,7 +71,7 @@ export async function messagingRoutes(app: FastifyInstance, { services }: { serv
     {
       schema: {
         tags: ['key-packages'],
-        summary: 'How many unclaimed key packages the calling device has for a suite',
+        summary: 'How many unclaimed, unexpired key packages the calling device has for a suite',
         security: BEARER,
         querystring: SuiteQuery,
         response: { 200: KeyPackageCount, ...errors(401) },
@@ -87,7 +89,8 @@ export async function messagingRoutes(app: FastifyInstance, { services }: { serv
     {
       schema: {
         tags: ['key-packages'],
-        summary: 'Claim one key package per device (each is handed out once); exhausted, unknown and revoked devices are listed as missing',
+        summary:
+          'Claim one unexpired key package per device (each is handed out once); exhausted, unknown and revoked devices are listed as missing',
         security: BEARER,
         body: ClaimKeyPackagesRequest,
         response: { 200: ClaimKeyPackagesResponse, ...errors(401) },

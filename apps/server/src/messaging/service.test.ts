@@ -1,7 +1,8 @@
-import { type CommitRequest, fromBase64Url, fromUtf8, hasCode, toBase64Url } from '@valise/protocol';
+import { type CommitRequest, fromBase64Url, fromUtf8, hasCode, MLS_SUITES, toBase64Url } from '@valise/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../identity/authentication.ts';
 import { countRows, DIALECTS } from '../testing/databases.ts';
+import { keyPackagesOf, TEST_SUITE } from '../testing/key-packages.ts';
 import { b64, createWorld, member, newGroupId, type World } from '../testing/world.ts';
 
 async function refused(promise: Promise<unknown>, code: string): Promise<void> {
@@ -40,38 +41,87 @@ describe.each(DIALECTS)('delivery service on %s', (dialect) => {
   });
 
   it('stores key packages per device and suite and hands each out once', async () => {
-    expect(await ds().uploadKeyPackages(bob.actor, { suite: 1, keyPackages: [b64('kp-b1'), b64('kp-b2')] })).toEqual({
-      suite: 1,
+    const bobPackages = await keyPackagesOf(world, bob.device, 2);
+    const [bobPq] = await keyPackagesOf(world, bob.device, 1, { suite: MLS_SUITES.postQuantum });
+    const [carolPackage] = await keyPackagesOf(world, carol.device);
+    expect(await ds().uploadKeyPackages(bob.actor, { suite: TEST_SUITE, keyPackages: bobPackages })).toEqual({
+      suite: TEST_SUITE,
       count: 2,
     });
-    await ds().uploadKeyPackages(bob.actor, { suite: 2, keyPackages: [b64('kp-b-suite2')] });
-    await ds().uploadKeyPackages(carol.actor, { suite: 1, keyPackages: [b64('kp-c1')] });
-    expect(await ds().keyPackageCount(bob.actor, 1)).toEqual({ suite: 1, count: 2 });
+    await ds().uploadKeyPackages(bob.actor, { suite: MLS_SUITES.postQuantum, keyPackages: [bobPq!] });
+    await ds().uploadKeyPackages(carol.actor, { suite: TEST_SUITE, keyPackages: [carolPackage!] });
+    expect(await ds().keyPackageCount(bob.actor, TEST_SUITE)).toEqual({ suite: TEST_SUITE, count: 2 });
 
     const unknown = '01ARZ3NDEKTSV4RRFFQ69G5FAV';
-    const first = await ds().claimKeyPackages(alice.actor, { suite: 1, deviceIds: [bob.device.deviceId, carol.device.deviceId, unknown] });
-    expect(first.keyPackages.map((k) => [k.deviceId, text(k.keyPackage)])).toEqual([
-      [bob.device.deviceId, 'kp-b1'],
-      [carol.device.deviceId, 'kp-c1'],
+    const first = await ds().claimKeyPackages(alice.actor, {
+      suite: TEST_SUITE,
+      deviceIds: [bob.device.deviceId, carol.device.deviceId, unknown],
+    });
+    expect(first.keyPackages).toEqual([
+      { deviceId: bob.device.deviceId, keyPackage: bobPackages[0] },
+      { deviceId: carol.device.deviceId, keyPackage: carolPackage },
     ]);
     expect(first.missing).toEqual([unknown]);
-    const second = await ds().claimKeyPackages(alice.actor, { suite: 1, deviceIds: [bob.device.deviceId, carol.device.deviceId] });
-    expect(second.keyPackages.map((k) => text(k.keyPackage))).toEqual(['kp-b2']);
+    const second = await ds().claimKeyPackages(alice.actor, { suite: TEST_SUITE, deviceIds: [bob.device.deviceId, carol.device.deviceId] });
+    expect(second.keyPackages.map((k) => k.keyPackage)).toEqual([bobPackages[1]]);
     expect(second.missing).toEqual([carol.device.deviceId]);
-    expect(await ds().keyPackageCount(bob.actor, 1)).toEqual({ suite: 1, count: 0 });
-    expect(await ds().keyPackageCount(bob.actor, 2)).toEqual({ suite: 2, count: 1 });
+    expect(await ds().keyPackageCount(bob.actor, TEST_SUITE)).toEqual({ suite: TEST_SUITE, count: 0 });
+    expect(await ds().keyPackageCount(bob.actor, MLS_SUITES.postQuantum)).toEqual({ suite: MLS_SUITES.postQuantum, count: 1 });
+    const pq = await ds().claimKeyPackages(alice.actor, { suite: MLS_SUITES.postQuantum, deviceIds: [bob.device.deviceId] });
+    expect(pq.keyPackages).toEqual([{ deviceId: bob.device.deviceId, keyPackage: bobPq }]);
   });
 
   it('gives concurrent claims different key packages', async () => {
-    const packages = Array.from({ length: 10 }, (_, i) => b64(`kp-race-${i}`));
-    await ds().uploadKeyPackages(carol.actor, { suite: 7, keyPackages: packages });
+    const packages = await keyPackagesOf(world, carol.device, 10);
+    await ds().uploadKeyPackages(carol.actor, { suite: TEST_SUITE, keyPackages: packages });
     const claims = await Promise.all(
-      Array.from({ length: 12 }, () => ds().claimKeyPackages(alice.actor, { suite: 7, deviceIds: [carol.device.deviceId] })),
+      Array.from({ length: 12 }, () => ds().claimKeyPackages(alice.actor, { suite: TEST_SUITE, deviceIds: [carol.device.deviceId] })),
     );
     const got = claims.flatMap((c) => c.keyPackages.map((k) => k.keyPackage));
     expect(new Set(got).size).toBe(10);
     expect(got.sort()).toEqual([...packages].sort());
     expect(claims.filter((c) => c.missing.length === 1)).toHaveLength(2);
+  });
+
+  it('skips and deletes expired key packages when claiming, and leaves them out of the count', async () => {
+    const frank = await member(world, 'frank');
+    const day = 24 * 3600 * 1000;
+    // Made 89 days ago: a day left of its 90, then two days pass.
+    const [old] = await keyPackagesOf(world, frank.device, 1, { madeAtOffsetMs: -89 * day });
+    const [fresh] = await keyPackagesOf(world, frank.device);
+    await ds().uploadKeyPackages(frank.actor, { suite: TEST_SUITE, keyPackages: [old!, fresh!] });
+    expect(await ds().keyPackageCount(frank.actor, TEST_SUITE)).toEqual({ suite: TEST_SUITE, count: 2 });
+    world.clock.advance(2 * day);
+    try {
+      expect(await ds().keyPackageCount(frank.actor, TEST_SUITE)).toEqual({ suite: TEST_SUITE, count: 1 });
+      const rowsBefore = (await countRows(world.tdb.db)).key_packages;
+      const claim = await ds().claimKeyPackages(alice.actor, { suite: TEST_SUITE, deviceIds: [frank.device.deviceId] });
+      // The older, expired package went first in line: it was deleted, and the fresh one handed out.
+      expect(claim).toEqual({ keyPackages: [{ deviceId: frank.device.deviceId, keyPackage: fresh }], missing: [] });
+      expect((await countRows(world.tdb.db)).key_packages).toBe(rowsBefore - 2);
+      expect(await ds().claimKeyPackages(alice.actor, { suite: TEST_SUITE, deviceIds: [frank.device.deviceId] })).toEqual({
+        keyPackages: [],
+        missing: [frank.device.deviceId],
+      });
+    } finally {
+      world.clock.advance(-2 * day);
+    }
+  });
+
+  it("drops a device's expired key packages when it uploads, so they hold no place under the limit", async () => {
+    const gina = await member(world, 'gina');
+    const day = 24 * 3600 * 1000;
+    const old = await keyPackagesOf(world, gina.device, 2, { madeAtOffsetMs: -89 * day });
+    await ds().uploadKeyPackages(gina.actor, { suite: TEST_SUITE, keyPackages: old });
+    world.clock.advance(2 * day);
+    try {
+      const fresh = await keyPackagesOf(world, gina.device);
+      expect(await ds().uploadKeyPackages(gina.actor, { suite: TEST_SUITE, keyPackages: fresh })).toEqual({ suite: TEST_SUITE, count: 1 });
+      const stored = await world.tdb.db.selectFrom('key_packages').select('id').where('device_id', '=', gina.device.deviceId).execute();
+      expect(stored).toHaveLength(1);
+    } finally {
+      world.clock.advance(-2 * day);
+    }
   });
 
   it('runs a conversation: create, add with a welcome, message, remove, acknowledge', async () => {
@@ -201,8 +251,8 @@ describe.each(DIALECTS)('delivery service on %s', (dialect) => {
     const officer = await member(world, 'oscar', ['security-officer']);
     const id = newGroupId();
     await ds().createConversation(alice.actor, { id, kind: 'group', label: 'SECRET', suite: 1 });
-    await ds().uploadKeyPackages(erin.actor, { suite: 1, keyPackages: [b64('kp-e1'), b64('kp-e2')] });
-    const claimed = await ds().claimKeyPackages(alice.actor, { suite: 1, deviceIds: [erin.device.deviceId] });
+    await ds().uploadKeyPackages(erin.actor, { suite: TEST_SUITE, keyPackages: await keyPackagesOf(world, erin.device, 2) });
+    const claimed = await ds().claimKeyPackages(alice.actor, { suite: TEST_SUITE, deviceIds: [erin.device.deviceId] });
     await ds().commit(
       alice.actor,
       id,
@@ -211,7 +261,7 @@ describe.each(DIALECTS)('delivery service on %s', (dialect) => {
     await world.services.identity.revokeDevice(officer.actor, erin.device.deviceId);
     const rows = await world.tdb.db.selectFrom('queue').select('seq').where('device_id', '=', erin.device.deviceId).execute();
     expect(rows).toEqual([]);
-    expect(await ds().claimKeyPackages(alice.actor, { suite: 1, deviceIds: [erin.device.deviceId] })).toEqual({
+    expect(await ds().claimKeyPackages(alice.actor, { suite: TEST_SUITE, deviceIds: [erin.device.deviceId] })).toEqual({
       keyPackages: [],
       missing: [erin.device.deviceId],
     });

@@ -40,7 +40,14 @@ import {
   setEpoch,
   storeRatchetTree,
 } from './conversation-store.ts';
-import { countKeyPackages, deleteKeyPackagesOf, insertKeyPackages, takeKeyPackage } from './key-package-store.ts';
+import { checkUploadedKeyPackage, keyPackagesExpireBy } from './key-package-check.ts';
+import {
+  countKeyPackages,
+  deleteExpiredKeyPackagesOf,
+  deleteKeyPackagesOf,
+  insertKeyPackages,
+  takeKeyPackage,
+} from './key-package-store.ts';
 import { acknowledge, clearQueue, enqueue, insertPayload, type PayloadRow, type PayloadType, readQueue } from './queue-store.ts';
 
 /** At most this many unclaimed key packages per device and suite: uploads beyond are refused. */
@@ -65,18 +72,30 @@ export class DeliveryService {
   }
 
   // ---- key packages ------------------------------------------------------------------------------
+  /**
+   * File key packages for the calling device. Every package must parse and name this device, its
+   * person, the request's suite and a lifetime that holds now (see key-package-check.ts), else the
+   * whole upload is refused with KEY_PACKAGE_INVALID and nothing is stored.
+   */
   async uploadKeyPackages(actor: Actor, req: { suite: number; keyPackages: string[] }): Promise<{ suite: number; count: number }> {
     const { db, clock, crypto } = this.#ctx;
-    const packages = req.keyPackages.map((kp, i) => decodeField(kp, `keyPackages[${i}]`));
     const now = clock();
+    const uploader = { deviceId: actor.deviceId, person: actor.person.handle, suite: req.suite };
+    const packages = req.keyPackages.map((kp, i) => {
+      const keyPackage = decodeField(kp, `keyPackages[${i}]`);
+      return { keyPackage, notAfter: checkUploadedKeyPackage(keyPackage, uploader, now, i) };
+    });
+    const expiredBy = keyPackagesExpireBy(now);
     const count = await db.transaction().execute(async (trx) => {
-      const existing = await countKeyPackages(trx, actor.deviceId, req.suite);
+      // Expired packages are never handed out: drop them so they do not hold places under the limit.
+      await deleteExpiredKeyPackagesOf(trx, actor.deviceId, expiredBy);
+      const existing = await countKeyPackages(trx, actor.deviceId, req.suite, expiredBy);
       if (existing + packages.length > MAX_KEY_PACKAGES_PER_SUITE) {
         throw serverError('CONFLICT', `a device may hold at most ${MAX_KEY_PACKAGES_PER_SUITE} unclaimed key packages per suite`);
       }
       await insertKeyPackages(
         trx,
-        packages.map((keyPackage) => ({ id: newUlid(now, crypto.randomBytes), deviceId: actor.deviceId, suite: req.suite, keyPackage })),
+        packages.map((p) => ({ id: newUlid(now, crypto.randomBytes), deviceId: actor.deviceId, suite: req.suite, ...p })),
         now,
       );
       return existing + packages.length;
@@ -84,13 +103,19 @@ export class DeliveryService {
     return { suite: req.suite, count };
   }
 
+  /** How many unexpired key packages the device holds for a suite: it uploads more when low. */
   async keyPackageCount(actor: Actor, suite: number): Promise<{ suite: number; count: number }> {
-    return { suite, count: await countKeyPackages(this.#ctx.db, actor.deviceId, suite) };
+    const { db, clock } = this.#ctx;
+    return { suite, count: await countKeyPackages(db, actor.deviceId, suite, keyPackagesExpireBy(clock())) };
   }
 
-  /** Hand out one key package per device; unknown, revoked and exhausted devices are `missing`. */
+  /**
+   * Hand out one unexpired key package per device (expired ones are deleted on the way); unknown,
+   * revoked and exhausted devices are `missing`.
+   */
   async claimKeyPackages(_actor: Actor, req: { suite: number; deviceIds: string[] }): Promise<ClaimKeyPackagesResponse> {
-    const { db, dialect } = this.#ctx;
+    const { db, dialect, clock } = this.#ctx;
+    const expiredBy = keyPackagesExpireBy(clock());
     return db.transaction().execute(async (trx) => {
       const live = new Set<string>();
       for (const part of chunks(req.deviceIds)) {
@@ -100,7 +125,7 @@ export class DeliveryService {
       const keyPackages: ClaimKeyPackagesResponse['keyPackages'] = [];
       const missing: string[] = [];
       for (const deviceId of req.deviceIds) {
-        const kp = live.has(deviceId) ? await takeKeyPackage(trx, dialect, deviceId, req.suite) : undefined;
+        const kp = live.has(deviceId) ? await takeKeyPackage(trx, dialect, deviceId, req.suite, expiredBy) : undefined;
         if (kp) keyPackages.push({ deviceId, keyPackage: toBase64Url(kp) });
         else missing.push(deviceId);
       }

@@ -19,10 +19,11 @@ export interface TestDatabase {
   close(): Promise<void>;
 }
 
-export async function openTestDatabase(dialect: Dialect): Promise<TestDatabase> {
+/** A fresh test database, migrated to the latest schema unless `migrate` is false. */
+export async function openTestDatabase(dialect: Dialect, options: { migrate?: boolean } = {}): Promise<TestDatabase> {
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'valise-test-'));
-    const opened = await openDatabase({ kind: 'sqlite', file: join(dir, 'valise.db') });
+    const opened = await openDatabase({ kind: 'sqlite', file: join(dir, 'valise.db') }, options);
     return {
       dialect,
       db: opened.db,
@@ -37,7 +38,7 @@ export async function openTestDatabase(dialect: Dialect): Promise<TestDatabase> 
   const drop = () => adminQuery(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   let opened: Awaited<ReturnType<typeof openDatabase>>;
   try {
-    opened = await openDatabase({ kind: 'postgres', url: TEST_POSTGRES_URL, schema, maxConnections: 5 });
+    opened = await openDatabase({ kind: 'postgres', url: TEST_POSTGRES_URL, schema, maxConnections: 5 }, options);
   } catch (err) {
     await drop();
     throw err;

@@ -3,13 +3,15 @@
  * working directory and bundle cleanly). Names sort in the order they must run.
  */
 import { type Kysely, sql } from 'kysely';
-import { type Migration, type MigrationProvider, Migrator } from 'kysely/migration';
+import { type Migration, type MigrationProvider, type MigrationResultSet, Migrator } from 'kysely/migration';
 import type { Dialect } from '../schema.ts';
 import { initialSchema } from './001_initial.ts';
+import { keyPackageExpiry } from './002_key_package_expiry.ts';
 
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
   return {
     '001_initial': initialSchema(dialect),
+    '002_key_package_expiry': keyPackageExpiry(),
   };
 }
 
@@ -23,23 +25,34 @@ class StaticMigrationProvider implements MigrationProvider {
   }
 }
 
+async function migratorFor(db: Kysely<unknown>, dialect: Dialect): Promise<Migrator> {
+  let migrationTableSchema: string | undefined;
+  if (dialect === 'postgres') {
+    const row = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+    migrationTableSchema = row.rows[0]?.schema;
+  }
+  return new Migrator({
+    db,
+    provider: new StaticMigrationProvider(migrationsFor(dialect)),
+    ...(migrationTableSchema ? { migrationTableSchema } : {}),
+  });
+}
+
+function applied({ error, results }: MigrationResultSet): string[] {
+  if (error) throw error instanceof Error ? error : new Error(`migration failed: ${String(error)}`);
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
 /**
  * Bring the database to the latest schema; throws the first migration error. On PostgreSQL the
  * migration tables are pinned to the current schema: Kysely otherwise looks for them in every
  * schema and mistakes another schema's for ours.
  */
 export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect): Promise<string[]> {
-  let migrationTableSchema: string | undefined;
-  if (dialect === 'postgres') {
-    const row = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
-    migrationTableSchema = row.rows[0]?.schema;
-  }
-  const migrator = new Migrator({
-    db,
-    provider: new StaticMigrationProvider(migrationsFor(dialect)),
-    ...(migrationTableSchema ? { migrationTableSchema } : {}),
-  });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) throw error instanceof Error ? error : new Error(`migration failed: ${String(error)}`);
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  return applied(await (await migratorFor(db, dialect)).migrateToLatest());
+}
+
+/** Bring the database to the schema of one migration (tests of a later migration start there). */
+export async function migrateTo(db: Kysely<unknown>, dialect: Dialect, name: string): Promise<string[]> {
+  return applied(await (await migratorFor(db, dialect)).migrateTo(name));
 }
