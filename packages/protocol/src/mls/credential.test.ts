@@ -4,7 +4,6 @@ import { describe, expect, it } from 'vitest';
 import { utf8 } from '../bytes.ts';
 import { nodeCryptoProvider } from '../crypto/node-provider.ts';
 import { ValiseError } from '../errors.ts';
-import { generateHybridKeyPair } from '../identity/hybrid.ts';
 import { mlsCiphersuite } from './ciphersuite.ts';
 import { decodeKeyPackageMessage } from './codec.ts';
 import {
@@ -13,7 +12,6 @@ import {
   decodeCredentialIdentity,
   encodeCredentialIdentity,
   type MlsContext,
-  type MlsDeviceIdentity,
   makeCredential,
 } from './credential.ts';
 import {
@@ -28,25 +26,11 @@ import {
   selfUpdate,
   welcomeKeyPackageRefs,
 } from './index.ts';
+import { testDirectory } from './test-directory.ts';
 
 const crypto = nodeCryptoProvider;
 
-function directory() {
-  const entries = new Map<string, { person: string; key: Uint8Array }>();
-  const ctx: MlsContext = {
-    crypto,
-    async resolveDeviceKey(deviceId, person) {
-      const e = entries.get(deviceId);
-      return e && e.person === person ? e.key : undefined;
-    },
-  };
-  async function enrol(deviceId: string, person: string): Promise<MlsDeviceIdentity> {
-    const kp = await generateHybridKeyPair(crypto);
-    entries.set(deviceId, { person, key: kp.publicKey });
-    return { deviceId, person, identitySecretKey: kp.secretKey };
-  }
-  return { ctx, enrol, entries };
-}
+const directory = () => testDirectory(crypto);
 
 async function code(p: Promise<unknown>): Promise<string | undefined> {
   try {

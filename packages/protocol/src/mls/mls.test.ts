@@ -2,9 +2,7 @@ import * as nodeCrypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { fromUtf8, utf8 } from '../bytes.ts';
 import { nodeCryptoProvider } from '../crypto/node-provider.ts';
-import type { CryptoProvider } from '../crypto/provider.ts';
 import { hasCode } from '../errors.ts';
-import { generateHybridKeyPair } from '../identity/hybrid.ts';
 import {
   addDevices,
   createGroup,
@@ -20,35 +18,16 @@ import {
   inspectKeyPackage,
   joinFromWelcome,
   MLS_SUITES,
-  type MlsContext,
-  type MlsDeviceIdentity,
   type MlsGroup,
-  type MlsNativePrimitives,
   nativeMlsPrimitives,
   processCommit,
   removeDevices,
   selfUpdate,
   welcomeKeyPackageRefs,
 } from './index.ts';
+import { testDirectory } from './test-directory.ts';
 
-/** A toy directory: deviceId -> (person, hybrid identity public key). */
-function directory(crypto: CryptoProvider, native?: MlsNativePrimitives) {
-  const entries = new Map<string, { person: string; key: Uint8Array }>();
-  const ctx: MlsContext = {
-    crypto,
-    native,
-    async resolveDeviceKey(deviceId, person) {
-      const e = entries.get(deviceId);
-      return e && e.person === person ? e.key : undefined;
-    },
-  };
-  async function enrol(deviceId: string, person: string): Promise<MlsDeviceIdentity> {
-    const kp = await generateHybridKeyPair(crypto);
-    entries.set(deviceId, { person, key: kp.publicKey });
-    return { deviceId, person, identitySecretKey: kp.secretKey };
-  }
-  return { ctx, enrol, entries };
-}
+const directory = testDirectory;
 
 async function rejects(p: Promise<unknown>, code: string): Promise<void> {
   let caught: unknown;
