@@ -200,7 +200,27 @@ export const SendMessageRequest = Type.Object(
 export type SendMessageRequest = Static<typeof SendMessageRequest>;
 export const SendMessageResponse = Type.Object({ id: Id });
 
-export const QueueItemType = Type.Union([Type.Literal('welcome'), Type.Literal('commit'), Type.Literal('message')]);
+/**
+ * `removal-required`: the server tells the remaining members that some devices may no longer read
+ * the conversation (clearance expired or revoked, device revoked). Its payload is base64url JSON
+ * `RemovalRequired`. The server refuses new messages into the conversation (409 REMOVAL_PENDING)
+ * until a member has committed their removal, so nothing new is ever encrypted to them.
+ */
+export const QueueItemType = Type.Union([
+  Type.Literal('welcome'),
+  Type.Literal('commit'),
+  Type.Literal('message'),
+  Type.Literal('removal-required'),
+]);
+
+export const RemovalRequired = Type.Object(
+  {
+    deviceIds: Type.Array(Id, { minItems: 1, maxItems: LIMITS.devicesPerCommit, uniqueItems: true }),
+    reason: Type.String({ maxLength: 200 }),
+  },
+  { additionalProperties: false },
+);
+export type RemovalRequired = Static<typeof RemovalRequired>;
 export const QueueItem = Type.Object({
   /** Per-device, strictly increasing. */
   seq: Type.Integer({ minimum: 1 }),

@@ -1,0 +1,4 @@
+export * from './default-policy.ts';
+export * from './dominance.ts';
+export * from './label.ts';
+export * from './policy.ts';
