@@ -4,7 +4,7 @@
  */
 import fastifySwagger from '@fastify/swagger';
 import fastifyWebsocket from '@fastify/websocket';
-import { type CryptoProvider, ErrorBody, Health, type Organisation } from '@valise/protocol';
+import { type CryptoProvider, DEFAULT_LABEL_POLICY, ErrorBody, Health, type LabelPolicy, type Organisation } from '@valise/protocol';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { sql } from 'kysely';
 import pkg from '../package.json' with { type: 'json' };
@@ -18,9 +18,11 @@ import { swaggerOptions } from './http/openapi.ts';
 import { errors } from './http/schemas.ts';
 import { registerWebApp } from './http/web-app.ts';
 import { adminRoutes } from './identity/admin-routes.ts';
+import { clearanceRoutes } from './identity/clearance-routes.ts';
 import { identityRoutes } from './identity/routes.ts';
 import { messagingRoutes } from './messaging/routes.ts';
 import { websocketRoutes } from './messaging/ws.ts';
+import { policyRoutes } from './policy/routes.ts';
 import { createServices, type Services } from './services.ts';
 
 export const SERVER_VERSION: string = pkg.version;
@@ -32,6 +34,8 @@ export interface ServerDeps {
   crypto: CryptoProvider;
   logger: FastifyBaseLogger;
   organisation: Organisation;
+  /** The label policy (validated; main.ts reads DIR/label-policy.json); the protocol's default otherwise. */
+  labelPolicy?: LabelPolicy;
   /** The built web app; served at / when it holds an index.html. */
   webRoot?: string;
   /** Fan-out between processes; in-process by default. */
@@ -59,6 +63,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     crypto: deps.crypto,
     organisation: deps.organisation,
     bus,
+    labelPolicy: deps.labelPolicy ?? DEFAULT_LABEL_POLICY,
   };
   const services = createServices(ctx);
 
@@ -132,6 +137,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   await app.register(identityRoutes, { services });
   await app.register(adminRoutes, { services });
+  await app.register(clearanceRoutes, { services });
+  await app.register(policyRoutes, { services });
   await app.register(messagingRoutes, { services });
   await app.register(websocketRoutes, { services, ...(deps.wsAuthTimeoutMs ? { authTimeoutMs: deps.wsAuthTimeoutMs } : {}) });
 

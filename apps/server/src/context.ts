@@ -1,4 +1,4 @@
-import type { CryptoProvider, Organisation } from '@valise/protocol';
+import type { CryptoProvider, LabelPolicy, Organisation } from '@valise/protocol';
 import type { Bus } from './bus/bus.ts';
 import type { Db, Dialect } from './db/schema.ts';
 
@@ -10,4 +10,6 @@ export interface ServiceContext {
   crypto: CryptoProvider;
   organisation: Organisation;
   bus: Bus;
+  /** The organisation's label policy, validated at start-up (DIR/label-policy.json or the default). */
+  labelPolicy: LabelPolicy;
 }

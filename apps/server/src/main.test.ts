@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateHybridKeyPair, toBase64Url } from '@valise/protocol';
+import { DEFAULT_LABEL_POLICY, generateHybridKeyPair, toBase64Url } from '@valise/protocol';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TEST_POSTGRES_URL } from './testing/databases.ts';
@@ -119,6 +119,50 @@ describe('the server process', () => {
     const usage = run(['start', '--port', '99999']);
     expect(await usage.exited).toBe(2);
     expect(usage.output()).toContain('--port must be 0..65535');
+  });
+
+  it('reads DIR/label-policy.json at start-up and refuses to start on a bad one, naming the file and the problem', async () => {
+    const data = tempDir();
+    const file = join(data, 'label-policy.json');
+    expect(
+      await run(['init', '--data', data, '--org-name', 'Ministry of Foreign Affairs of Sylvania', '--domain', 'mfa.sylvania.example'])
+        .exited,
+    ).toBe(0);
+
+    writeFileSync(file, '{ "id": "urn:x", ');
+    const notJson = run(['start', '--data', data, '--port', '0']);
+    expect(await notJson.exited).toBe(1);
+    expect(notJson.output()).toContain(`the label policy ${file} is not valid JSON`);
+
+    const levels = [
+      { name: 'OPEN', colour: '#00aa00', textColour: '#ffffff' },
+      { name: 'SECRET', colour: 'red', textColour: '#ffffff' },
+    ];
+    writeFileSync(file, JSON.stringify({ ...DEFAULT_LABEL_POLICY, levels }));
+    const invalid = run(['start', '--data', data, '--port', '0']);
+    expect(await invalid.exited).toBe(1);
+    expect(invalid.output()).toContain(`the label policy ${file} is refused`);
+    expect(invalid.output()).toContain('levels[1].colour');
+
+    const sylvania = { ...DEFAULT_LABEL_POLICY, id: 'urn:valise:policy:sylvania', name: 'Sylvania MFA' };
+    writeFileSync(file, JSON.stringify(sylvania));
+    // The demo needs the demo's levels and compartments.
+    const demoData = tempDir();
+    const twoLevels = [
+      { name: 'OPEN', colour: '#00aa00', textColour: '#ffffff' },
+      { name: 'CLOSED', colour: '#aa0000', textColour: '#ffffff' },
+    ];
+    writeFileSync(join(demoData, 'label-policy.json'), JSON.stringify({ ...sylvania, levels: twoLevels }));
+    const demo = run(['start', '--data', demoData, '--port', '0', '--demo']);
+    expect(await demo.exited).toBe(1);
+    expect(demo.output()).toMatch(/the demo ministry needs the levels and compartments .*UNCLASSIFIED.*: start without --demo/);
+
+    const good = run(['start', '--data', data, '--port', '0', '--web', join(data, 'no-web')]);
+    children.push(good.child);
+    await listening(good);
+    expect(good.output()).toContain(`Label policy: Sylvania MFA (${file})`);
+    good.child.kill('SIGTERM');
+    expect(await good.exited).toBe(0);
   });
 
   it('runs on PostgreSQL when given a postgres:// URL', async () => {

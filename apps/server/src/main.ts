@@ -13,15 +13,26 @@ import { buildServer } from './app.ts';
 import { InProcessBus } from './bus/bus.ts';
 import { type Command, parseCommandLine, USAGE, UsageError } from './cli-args.ts';
 import { databaseConfigFor, type OpenDatabase, openDatabase } from './db/database.ts';
-import { DEMO_ORGANISATION, type DemoPerson, seedDemo, writeDemoFile } from './demo/seed.ts';
-import { getOrganisation, getPerson, getUnit, insertOrganisation } from './identity/store.ts';
+import { DEMO_ORGANISATION, type DemoPerson, demoPolicyProblem, seedDemo, writeDemoFile } from './demo/seed.ts';
+import { getOrganisation, getPersonRow, getUnit, insertOrganisation } from './identity/store.ts';
 import { createLogger } from './logging.ts';
+import { LabelPolicyFileError, loadLabelPolicy } from './policy/label-policy-file.ts';
 import { createServices } from './services.ts';
 
 const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web/dist', import.meta.url));
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
 class StartupError extends Error {}
+
+/** DIR/label-policy.json (or the default), validated: a bad file stops the server naming the file and the problem. */
+function labelPolicyOf(dataDir: string): ReturnType<typeof loadLabelPolicy> {
+  try {
+    return loadLabelPolicy(dataDir);
+  } catch (err) {
+    if (err instanceof LabelPolicyFileError) throw new StartupError(err.message);
+    throw err;
+  }
+}
 
 async function openData(dataDir: string, databaseUrl: string | undefined): Promise<OpenDatabase> {
   mkdirSync(dataDir, { recursive: true });
@@ -34,6 +45,7 @@ async function openData(dataDir: string, databaseUrl: string | undefined): Promi
 }
 
 async function init(cmd: Extract<Command, { command: 'init' }>): Promise<void> {
+  const { policy: labelPolicy } = labelPolicyOf(cmd.dataDir);
   const data = await openData(cmd.dataDir, cmd.databaseUrl);
   try {
     const existing = await getOrganisation(data.db);
@@ -44,17 +56,18 @@ async function init(cmd: Extract<Command, { command: 'init' }>): Promise<void> {
     const clock = () => new Date();
     if (!existing) await insertOrganisation(data.db, organisation, clock());
     // A first administrator (who is also security officer), so the organisation can be run at all.
-    const services = createServices({ ...data, clock, crypto: nodeCryptoProvider, organisation, bus: new InProcessBus() });
+    const services = createServices({ ...data, clock, crypto: nodeCryptoProvider, organisation, bus: new InProcessBus(), labelPolicy });
     const hq = `hq@${organisation.domain}`;
     const admin = `admin@${organisation.domain}`;
     if (!(await getUnit(data.db, hq))) await services.identity.createUnit(null, { handle: hq, name: 'Headquarters', kind: 'headquarters' });
-    if (!(await getPerson(data.db, admin))) {
+    if (!(await getPersonRow(data.db, admin))) {
       await services.identity.createPerson(null, {
         handle: admin,
         name: 'Administrator',
         unit: hq,
         roles: ['user', 'security-officer', 'admin'],
-        clearance: 'TOP SECRET',
+        // The label policy's highest level (TOP SECRET by default).
+        clearance: labelPolicy.levels.at(-1)!.name,
         nationality: organisation.domain === DEMO_ORGANISATION.domain ? 'FRD' : 'XXX',
       });
     }
@@ -79,6 +92,9 @@ function printDemo(people: DemoPerson[], file: string, url: string): void {
 
 async function start(cmd: Extract<Command, { command: 'start' }>): Promise<void> {
   const logger = await createLogger(cmd.dataDir);
+  const labelPolicy = labelPolicyOf(cmd.dataDir);
+  const demoProblem = cmd.demo ? demoPolicyProblem(labelPolicy.policy) : undefined;
+  if (demoProblem) throw new StartupError(`${demoProblem}: start without --demo, or remove ${labelPolicy.source}`);
   const data = await openData(cmd.dataDir, cmd.databaseUrl);
   let organisation = await getOrganisation(data.db);
   if (!organisation && cmd.demo) {
@@ -99,6 +115,7 @@ async function start(cmd: Extract<Command, { command: 'start' }>): Promise<void>
     crypto: nodeCryptoProvider,
     logger,
     organisation,
+    labelPolicy: labelPolicy.policy,
     webRoot,
   });
   let demoPeople: DemoPerson[] | undefined;
@@ -113,8 +130,14 @@ async function start(cmd: Extract<Command, { command: 'start' }>): Promise<void>
   const { port } = app.server.address() as AddressInfo;
   const shownHost = cmd.host === '0.0.0.0' || cmd.host === '::' ? '127.0.0.1' : cmd.host.includes(':') ? `[${cmd.host}]` : cmd.host;
   const url = `http://${shownHost}:${port}`;
-  logger.info({ port, database: data.dialect }, `Valise server for ${organisation.name} listening on ${url}`);
+  logger.info(
+    { port, database: data.dialect, labelPolicy: labelPolicy.policy.id, labelPolicySource: labelPolicy.source },
+    `Valise server for ${organisation.name} listening on ${url}`,
+  );
   out(`Valise — ${organisation.name} (${organisation.domain})`);
+  out(
+    `Label policy: ${labelPolicy.policy.name} (${labelPolicy.source === 'default' ? `the default; put your own in ${cmd.dataDir}/label-policy.json` : labelPolicy.source})`,
+  );
   out(
     `Listening on ${url} (${data.dialect === 'sqlite' ? `SQLite in ${cmd.dataDir}` : 'PostgreSQL'}); logs in ${cmd.dataDir}/logs/server.log`,
   );

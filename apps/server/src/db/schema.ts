@@ -28,9 +28,7 @@ export interface PeopleTable {
   unit_handle: string;
   /** JSON array of Role. */
   roles: string;
-  clearance: string;
-  /** JSON array of compartment names. */
-  compartments: string;
+  /** The person's own nationality: that of the baseline clearance (grants name theirs). */
   nationality: string;
   created_at: number;
 }
@@ -134,6 +132,69 @@ export interface BlobsTable {
   created_at: number;
 }
 
+/** A clearance grant (migration 003). Never deleted: revocation sets revoked_*; a newer grant supersedes. */
+export interface ClearanceGrantsTable {
+  id: string;
+  person_handle: string;
+  level: string;
+  /** JSON array of compartment names, sorted. */
+  compartments: string;
+  nationality: string;
+  /** 1 when the grant carries the export right (save to file, print). */
+  may_export: number;
+  /** The security officer who granted it; null for the server itself (set-up, migration). */
+  granted_by: string | null;
+  reason: string;
+  granted_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+  revoked_by: string | null;
+  revoke_reason: string | null;
+}
+
+/** Every grant and revocation of a clearance, in order; never deleted. */
+export interface ClearanceHistoryTable {
+  id: string;
+  grant_id: string;
+  person_handle: string;
+  /** 'granted' | 'revoked'. */
+  action: string;
+  actor: string | null;
+  reason: string;
+  at: number;
+  /** JSON: the grant as it stood after the change (level, compartments, nationality, expiry, export right, superseded grant). */
+  details: string;
+}
+
+/** A two-person downgrade of a conversation's label waiting for (or given) a second security officer's approval. */
+export interface LabelApprovalsTable {
+  id: string;
+  conversation_id: string;
+  from_label: string;
+  to_label: string;
+  justification: string;
+  requested_by: string;
+  requested_by_device: string;
+  requested_at: number;
+  /** 'pending' | 'approved' | 'rejected' | 'superseded'. */
+  status: string;
+  decided_by: string | null;
+  decided_at: number | null;
+}
+
+/** Security-relevant events: denials, label changes, clearance grants and revocations, approvals, exports. No content, no secrets. */
+export interface SecurityEventsTable {
+  id: string;
+  at: number;
+  type: string;
+  actor_person: string | null;
+  actor_device: string | null;
+  target: string | null;
+  code: string | null;
+  /** JSON object. */
+  details: string;
+}
+
 export interface DB {
   organisation: OrganisationTable;
   units: UnitsTable;
@@ -149,6 +210,10 @@ export interface DB {
   payloads: PayloadsTable;
   queue: QueueTable;
   blobs: BlobsTable;
+  clearance_grants: ClearanceGrantsTable;
+  clearance_history: ClearanceHistoryTable;
+  label_approvals: LabelApprovalsTable;
+  security_events: SecurityEventsTable;
 }
 
 export type Db = Kysely<DB>;

@@ -1,14 +1,14 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateHybridKeyPair, toBase64Url } from '@valise/protocol';
+import { DEFAULT_LABEL_POLICY, generateHybridKeyPair, toBase64Url } from '@valise/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InProcessBus } from '../bus/bus.ts';
 import { insertOrganisation } from '../identity/store.ts';
 import { createServices, type Services } from '../services.ts';
 import { DIALECTS, openTestDatabase, type TestDatabase } from '../testing/databases.ts';
 import { crypto, enrolmentProof, ManualClock } from '../testing/world.ts';
-import { DEMO_ORGANISATION, DEMO_PEOPLE, seedDemo, writeDemoFile } from './seed.ts';
+import { DEMO_ORGANISATION, DEMO_PEOPLE, DEMO_SECURITY_OFFICER, seedDemo, writeDemoFile } from './seed.ts';
 
 describe.each(DIALECTS)('the demo ministry on %s', (dialect) => {
   let tdb: TestDatabase;
@@ -17,7 +17,15 @@ describe.each(DIALECTS)('the demo ministry on %s', (dialect) => {
   beforeAll(async () => {
     tdb = await openTestDatabase(dialect);
     await insertOrganisation(tdb.db, DEMO_ORGANISATION, clock.now());
-    services = createServices({ db: tdb.db, dialect, clock: clock.now, crypto, organisation: DEMO_ORGANISATION, bus: new InProcessBus() });
+    services = createServices({
+      db: tdb.db,
+      dialect,
+      clock: clock.now,
+      crypto,
+      organisation: DEMO_ORGANISATION,
+      bus: new InProcessBus(),
+      labelPolicy: DEFAULT_LABEL_POLICY,
+    });
   });
   afterAll(async () => {
     await tdb?.close();
@@ -59,6 +67,23 @@ describe.each(DIALECTS)('the demo ministry on %s', (dialect) => {
     });
     expect(enrolled.person.clearance).toBe('SECRET');
     expect((await services.identity.units()).length).toBe(3);
+  });
+
+  it('grants every demo clearance as the demo security officer, reason "demo", for about a year, to Freedonians', async () => {
+    await seedDemo(services);
+    const grants = await tdb.db.selectFrom('clearance_grants').selectAll().execute();
+    expect(grants).toHaveLength(DEMO_PEOPLE.length);
+    for (const g of grants) {
+      expect(g).toMatchObject({ granted_by: DEMO_SECURITY_OFFICER, reason: 'demo', nationality: 'FRD', revoked_at: null });
+      const days = (g.expires_at - g.granted_at) / 86_400_000;
+      expect(days).toBeGreaterThanOrEqual(364);
+      expect(days).toBeLessThanOrEqual(366);
+    }
+    const people = await services.identity.people();
+    expect(people.find((p) => p.handle === 'alice@mfa.freedonia.example')).toMatchObject({
+      clearance: 'TOP SECRET',
+      compartments: ['CRYPTO', 'NUCLEAR'],
+    });
   });
 
   it('writes demo.json in the agreed shape', async () => {

@@ -4,11 +4,15 @@
  * a one-time enrolment code. Seeding is idempotent: on a data folder that already has the demo,
  * every person gets a fresh code (one for a further device of people already enrolled), so
  * demo.json always holds one usable code per person.
+ *
+ * Each demo person's clearance is a grant by the demo security officer (Frank), reason "demo",
+ * valid for a year from seeding; everyone is a Freedonian national (FRD). The lead diplomat of
+ * each embassy holds SECRET, so the two embassies can exchange SECRET cables.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CreatePersonRequest, Organisation, Role, Unit } from '@valise/protocol';
-import { getPerson, getUnit } from '../identity/store.ts';
+import type { CreatePersonRequest, LabelPolicy, Organisation, Role, Unit } from '@valise/protocol';
+import { getPersonRow, getUnit } from '../identity/store.ts';
 import type { Services } from '../services.ts';
 
 export const DEMO_ORGANISATION: Organisation = { name: 'Ministry of Foreign Affairs of Freedonia', domain: 'mfa.freedonia.example' };
@@ -38,18 +42,38 @@ const person = (
 });
 
 export const DEMO_PEOPLE: CreatePersonRequest[] = [
-  person('alice', 'Alice Firefly', 'hq', 'TOP SECRET', ['user'], ['CRISIS']),
+  person('alice', 'Alice Firefly', 'hq', 'TOP SECRET', ['user'], ['CRYPTO', 'NUCLEAR']),
   person('bob', 'Bob Marx', 'embassy-sylvania', 'SECRET', ['user']),
-  person('carol', 'Carol Teasdale', 'embassy-vulgaria', 'CONFIDENTIAL', ['user']),
+  person('carol', 'Carol Teasdale', 'embassy-vulgaria', 'SECRET', ['user']),
   person('dave', 'Dave Trentino', 'embassy-sylvania', 'RESTRICTED', ['user']),
   person('erin', 'Erin Zeppo', 'embassy-vulgaria', 'UNCLASSIFIED', ['user']),
   person('frank', 'Frank Chicolini', 'hq', 'SECRET', ['user', 'security-officer']),
   person('grace', 'Grace Pinky', 'hq', 'CONFIDENTIAL', ['user', 'admin']),
-  person('heidi', 'Heidi Brown', 'embassy-sylvania', 'TOP SECRET', ['user'], ['CRISIS']),
+  person('heidi', 'Heidi Brown', 'embassy-sylvania', 'TOP SECRET', ['user'], ['CRYPTO']),
 ];
+
+/** The demo security officer, who granted every demo clearance. */
+export const DEMO_SECURITY_OFFICER = at('frank');
+/** Demo clearances last a year from seeding. */
+const DEMO_GRANT_TTL_MS = 365 * 24 * 3600 * 1000;
 
 /** Demo enrolment codes stay valid for a week (at least two days were asked for). */
 const DEMO_CODE_TTL_SECONDS = 7 * 24 * 3600;
+
+/** Why the demo cannot run under a label policy (it needs the demo's levels and compartments), or undefined. */
+export function demoPolicyProblem(policy: LabelPolicy): string | undefined {
+  const levels = new Set(policy.levels.map((l) => l.name));
+  const compartments = new Set(policy.compartments.map((c) => c.name));
+  const missing = [
+    ...new Set([
+      ...DEMO_PEOPLE.map((p) => p.clearance).filter((l) => !levels.has(l)),
+      ...DEMO_PEOPLE.flatMap((p) => p.compartments ?? []).filter((c) => !compartments.has(c)),
+    ]),
+  ];
+  return missing.length === 0
+    ? undefined
+    : `the demo ministry needs the levels and compartments ${missing.join(', ')}, which the label policy "${policy.name}" does not define`;
+}
 
 export interface DemoPerson {
   handle: string;
@@ -69,8 +93,11 @@ export async function seedDemo(services: Services): Promise<DemoPerson[]> {
   for (const unit of DEMO_UNITS) {
     if (!(await getUnit(db, unit.handle))) await services.identity.createUnit(null, unit);
   }
+  const expiresAt = new Date(services.ctx.clock().getTime() + DEMO_GRANT_TTL_MS);
   for (const p of DEMO_PEOPLE) {
-    if (!(await getPerson(db, p.handle))) await services.identity.createPerson(null, p);
+    if (!(await getPersonRow(db, p.handle))) {
+      await services.identity.createPerson(null, p, { grantedBy: DEMO_SECURITY_OFFICER, reason: 'demo', expiresAt });
+    }
   }
   const out: DemoPerson[] = [];
   for (const p of DEMO_PEOPLE) {

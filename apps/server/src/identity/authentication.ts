@@ -37,16 +37,24 @@ import {
   takeChallenge,
 } from './credentials-store.ts';
 import { normaliseEnrolmentCode } from './enrolment-code.ts';
-import { deviceFromRow, deviceIdWithKeyHash, getDeviceRow, getPerson, insertDevice } from './store.ts';
+import { loadPerson, type PolicySubject } from './people.ts';
+import { deviceFromRow, deviceIdWithKeyHash, getDeviceRow, insertDevice } from './store.ts';
 
 export const CHALLENGE_TTL_MS = 60_000;
 export const SESSION_TTL_MS = 3_600_000;
 const TOKEN_BYTES = 32;
 
-/** Who is calling: the authenticated device and its person. */
+/**
+ * Who is calling: the authenticated device (live when the request was authenticated) and its
+ * person, with the person's effective clearance as it stood then. Policy decisions use this
+ * snapshot, taken once per request; the expiry inside it is compared with the clock at each
+ * decision, so a clearance that runs out mid-request is still refused.
+ */
 export interface Actor {
   deviceId: string;
   person: Person;
+  /** The person as the policy engine sees them: roles and effective clearance. */
+  subject: PolicySubject;
   sessionExpiresAt: number;
 }
 
@@ -80,10 +88,10 @@ export class AuthenticationService {
         }
         await insertDevice(trx, { id: deviceId, person: personHandle, name: req.deviceName, identityKey, identityKeyHash: keyHash }, now);
         await recordEnrolledDevice(trx, codeHash, deviceId);
-        const person = await getPerson(trx, personHandle);
+        const person = await loadPerson(trx, this.#ctx.labelPolicy, now, personHandle);
         const device = await getDeviceRow(trx, deviceId);
         if (!person || !device) throw serverError('INTERNAL', 'enrolled device vanished');
-        return { device: deviceFromRow(device), person, organisation };
+        return { device: deviceFromRow(device), person: person.person, organisation };
       });
       return result;
     } catch (err) {
@@ -148,8 +156,8 @@ export class AuthenticationService {
     if (!session || !constantTimeEqual(session.token_hash, hash) || session.revoked_at !== null) {
       throw serverError('UNAUTHENTICATED', 'missing, expired or revoked session token');
     }
-    const person = await getPerson(db, session.person_handle);
+    const person = await loadPerson(db, this.#ctx.labelPolicy, now, session.person_handle);
     if (!person) throw serverError('UNAUTHENTICATED', 'missing, expired or revoked session token');
-    return { deviceId: session.device_id, person, sessionExpiresAt: session.expires_at };
+    return { deviceId: session.device_id, person: person.person, subject: person.subject, sessionExpiresAt: session.expires_at };
   }
 }

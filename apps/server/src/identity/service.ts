@@ -3,38 +3,43 @@
  * revocation. Every method takes the acting person and checks their roles itself, so no route can
  * forget authorisation.
  */
-import type { CreatePersonRequest, Device, EnrolmentCodeResponse, Person, Role, Unit } from '@valise/protocol';
+import type { CreatePersonRequest, Device, EnrolmentCodeResponse, Person, Unit } from '@valise/protocol';
 import { utf8 } from '@valise/protocol';
 import type { ServiceContext } from '../context.ts';
 import type { Db } from '../db/schema.ts';
 import { isUniqueViolation } from '../db/transactions.ts';
 import { serverError } from '../errors.ts';
 import type { Actor } from './authentication.ts';
-import { isClearanceLevel } from './clearance.ts';
+import { DEFAULT_GRANT_TTL_MS } from './clearance.ts';
+import { checkClearanceAgainstPolicy, recordGrant } from './clearance-service.ts';
 import { deleteSessionsOf, insertEnrolmentCode } from './credentials-store.ts';
 import { generateEnrolmentCode, normaliseEnrolmentCode } from './enrolment-code.ts';
+import { loadPeople, loadPerson } from './people.ts';
+import { requireRole } from './roles.ts';
 import {
   deviceFromRow,
   getDeviceRow,
-  getPerson,
+  getPersonRow,
   getUnit,
   insertPerson,
   insertUnit,
   listDevicesOf,
-  listPeople,
   listUnits,
   markDeviceRevoked,
 } from './store.ts';
+
+export { requireRole } from './roles.ts';
 
 export const DEFAULT_ENROLMENT_CODE_TTL_SECONDS = 7 * 24 * 3600;
 
 /** Runs inside the revocation transaction: other capabilities drop what a revoked device held. */
 export type RevocationHook = (trx: Db, deviceId: string, now: Date) => Promise<void>;
 
-export function requireRole(actor: Actor, ...roles: Role[]): void {
-  if (!roles.some((r) => actor.person.roles.includes(r))) {
-    throw serverError('FORBIDDEN', `this needs the role ${roles.join(' or ')}`);
-  }
+/** Who grants a person's initial clearance, and why, when the server itself creates them (seeding). */
+export interface InitialGrant {
+  grantedBy: string | null;
+  reason: string;
+  expiresAt?: Date;
 }
 
 export class IdentityService {
@@ -60,7 +65,7 @@ export class IdentityService {
     try {
       await db.transaction().execute(async (trx) => {
         if (await getUnit(trx, unit.handle)) throw serverError('CONFLICT', 'a unit with this handle already exists');
-        if (await getPerson(trx, unit.handle)) throw serverError('CONFLICT', 'a person already has this handle');
+        if (await getPersonRow(trx, unit.handle)) throw serverError('CONFLICT', 'a person already has this handle');
         await insertUnit(trx, unit, clock());
       });
     } catch (err) {
@@ -70,37 +75,51 @@ export class IdentityService {
     return unit;
   }
 
-  /** Create a person; `actor` null means the server itself (seeding). */
-  async createPerson(actor: Actor | null, req: CreatePersonRequest): Promise<Person> {
+  /**
+   * Create a person with an initial clearance grant (valid a year unless `initial` says otherwise),
+   * recorded as granted by the creating administrator or security officer; `actor` null means the
+   * server itself (seeding), which names the grantor in `initial`.
+   */
+  async createPerson(actor: Actor | null, req: CreatePersonRequest, initial?: InitialGrant): Promise<Person> {
     if (actor) {
       requireRole(actor, 'admin', 'security-officer');
       // Only an administrator may make another administrator.
       if (req.roles.includes('admin')) requireRole(actor, 'admin');
     }
     this.#assertOwnDomain(req.handle, 'person');
-    if (!isClearanceLevel(req.clearance)) throw serverError('BAD_REQUEST', `unknown clearance level "${req.clearance}"`);
-    const person: Person = {
-      handle: req.handle,
-      name: req.name,
-      unit: req.unit,
-      roles: req.roles,
-      clearance: req.clearance,
-      compartments: req.compartments ?? [],
-      nationality: req.nationality,
-    };
+    const compartments = [...new Set(req.compartments ?? [])].sort();
+    checkClearanceAgainstPolicy(this.#ctx.labelPolicy, req.clearance, compartments);
     const { db, clock } = this.#ctx;
+    const now = clock();
     try {
       await db.transaction().execute(async (trx) => {
         if (!(await getUnit(trx, req.unit))) throw serverError('BAD_REQUEST', 'unit does not exist');
-        if (await getPerson(trx, req.handle)) throw serverError('CONFLICT', 'a person with this handle already exists');
+        if (await getPersonRow(trx, req.handle)) throw serverError('CONFLICT', 'a person with this handle already exists');
         if (await getUnit(trx, req.handle)) throw serverError('CONFLICT', 'a unit already has this handle');
-        await insertPerson(trx, person, clock());
+        await insertPerson(trx, req, now);
+        await recordGrant(
+          trx,
+          this.#ctx,
+          {
+            person: req.handle,
+            level: req.clearance,
+            compartments,
+            nationality: req.nationality,
+            expiresAt: initial?.expiresAt ?? new Date(now.getTime() + DEFAULT_GRANT_TTL_MS),
+            reason: initial?.reason ?? 'initial clearance, given when the person was created',
+            mayExport: false,
+            grantedBy: actor?.person.handle ?? initial?.grantedBy ?? null,
+          },
+          actor,
+        );
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw serverError('CONFLICT', 'a person with this handle already exists');
       throw err;
     }
-    return person;
+    const created = await loadPerson(db, this.#ctx.labelPolicy, now, req.handle);
+    if (!created) throw serverError('INTERNAL', 'created person vanished');
+    return created.person;
   }
 
   /** Issue a one-time enrolment code; only its SHA-256 is kept. */
@@ -108,12 +127,12 @@ export class IdentityService {
     if (actor) requireRole(actor, 'security-officer', 'admin');
     const { db, clock, crypto } = this.#ctx;
     const now = clock();
-    const target = await getPerson(db, req.person);
+    const target = await getPersonRow(db, req.person);
     if (!target) throw serverError('NOT_FOUND', 'no such person');
     // Whoever holds a code can enrol a device of their own choosing as that person. A security
     // officer who could issue a code for an administrator could therefore become one, which
     // createPerson forbids ("only an administrator may make another administrator").
-    if (actor && target.roles.includes('admin')) requireRole(actor, 'admin');
+    if (actor && (JSON.parse(target.roles) as string[]).includes('admin')) requireRole(actor, 'admin');
     const code = generateEnrolmentCode(crypto.randomBytes);
     const normalised = normaliseEnrolmentCode(code);
     if (normalised === null) throw serverError('INTERNAL', 'generated an invalid enrolment code');
@@ -128,12 +147,14 @@ export class IdentityService {
 
   async listPeopleForAdmin(actor: Actor): Promise<Person[]> {
     requireRole(actor, 'admin', 'security-officer');
-    return listPeople(this.#ctx.db);
+    return this.people();
   }
 
   // ---- directory (every authenticated device) ----------------------------------------------------
+  /** Everyone, each with their effective clearance now. */
   async people(): Promise<Person[]> {
-    return listPeople(this.#ctx.db);
+    const { db, labelPolicy, clock } = this.#ctx;
+    return loadPeople(db, labelPolicy, clock());
   }
 
   async units(): Promise<Unit[]> {
@@ -141,13 +162,14 @@ export class IdentityService {
   }
 
   async devicesOf(handle: string): Promise<Device[]> {
-    if (!(await getPerson(this.#ctx.db, handle))) throw serverError('NOT_FOUND', 'no such person');
+    if (!(await getPersonRow(this.#ctx.db, handle))) throw serverError('NOT_FOUND', 'no such person');
     return listDevicesOf(this.#ctx.db, handle);
   }
 
   async membersOf(unitHandle: string): Promise<Person[]> {
-    if (!(await getUnit(this.#ctx.db, unitHandle))) throw serverError('NOT_FOUND', 'no such unit');
-    return listPeople(this.#ctx.db, unitHandle);
+    const { db, labelPolicy, clock } = this.#ctx;
+    if (!(await getUnit(db, unitHandle))) throw serverError('NOT_FOUND', 'no such unit');
+    return loadPeople(db, labelPolicy, clock(), unitHandle);
   }
 
   async device(id: string): Promise<Device> {

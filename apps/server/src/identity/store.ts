@@ -6,22 +6,28 @@ import { type Device, type Organisation, type Person, type Role, toBase64Url, ty
 import type { Selectable } from 'kysely';
 import type { Db, DevicesTable, PeopleTable, UnitsTable } from '../db/schema.ts';
 import { bytesOf } from '../db/transactions.ts';
+import type { EffectiveClearance } from './clearance.ts';
 
 export type PersonRow = Selectable<PeopleTable>;
 export type DeviceRow = Selectable<DevicesTable>;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function personFromRow(row: PersonRow): Person {
+/** A person as the API shows them: clearance, compartments and nationality are those of their effective clearance. */
+export function personFromRow(row: PersonRow, clearance: EffectiveClearance): Person {
   return {
     handle: row.handle,
     name: row.name,
     unit: row.unit_handle,
-    roles: JSON.parse(row.roles) as Role[],
-    clearance: row.clearance,
-    compartments: JSON.parse(row.compartments) as string[],
-    nationality: row.nationality,
+    roles: rolesOf(row),
+    clearance: clearance.level,
+    compartments: [...clearance.compartments],
+    nationality: clearance.nationality,
   };
+}
+
+export function rolesOf(row: PersonRow): Role[] {
+  return JSON.parse(row.roles) as Role[];
 }
 
 export function unitFromRow(row: Selectable<UnitsTable>): Unit {
@@ -63,8 +69,12 @@ export async function listUnits(db: Db): Promise<Unit[]> {
   return (await db.selectFrom('units').selectAll().orderBy('handle').execute()).map(unitFromRow);
 }
 
-// ---- people ------------------------------------------------------------------------------------
-export async function insertPerson(db: Db, person: Person, now: Date): Promise<void> {
+// ---- people (their clearances are in clearance-store.ts; people.ts puts the two together) ------
+export async function insertPerson(
+  db: Db,
+  person: { handle: string; name: string; unit: string; roles: Role[]; nationality: string },
+  now: Date,
+): Promise<void> {
   await db
     .insertInto('people')
     .values({
@@ -72,23 +82,20 @@ export async function insertPerson(db: Db, person: Person, now: Date): Promise<v
       name: person.name,
       unit_handle: person.unit,
       roles: JSON.stringify(person.roles),
-      clearance: person.clearance,
-      compartments: JSON.stringify(person.compartments),
       nationality: person.nationality,
       created_at: now.getTime(),
     })
     .execute();
 }
 
-export async function getPerson(db: Db, handle: string): Promise<Person | undefined> {
-  const row = await db.selectFrom('people').selectAll().where('handle', '=', handle).executeTakeFirst();
-  return row ? personFromRow(row) : undefined;
+export async function getPersonRow(db: Db, handle: string): Promise<PersonRow | undefined> {
+  return db.selectFrom('people').selectAll().where('handle', '=', handle).executeTakeFirst();
 }
 
-export async function listPeople(db: Db, unit?: string): Promise<Person[]> {
+export async function listPersonRows(db: Db, unit?: string): Promise<PersonRow[]> {
   let q = db.selectFrom('people').selectAll().orderBy('handle');
   if (unit !== undefined) q = q.where('unit_handle', '=', unit);
-  return (await q.execute()).map(personFromRow);
+  return q.execute();
 }
 
 // ---- devices -----------------------------------------------------------------------------------

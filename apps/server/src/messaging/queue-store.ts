@@ -54,6 +54,8 @@ export interface QueuedPayload {
   seq: number;
   payload: PayloadRow;
   conversationKind: string;
+  /** The conversation's label now (the payload's own label is the one it was sent with). */
+  conversationLabel: string;
 }
 
 /**
@@ -85,13 +87,13 @@ export async function readQueue(
   }
   const more = heads.length > chosen.length;
   if (chosen.length === 0) return { items: [], more };
-  const payloads = new Map<string, PayloadRow & { conversation_kind: string }>();
+  const payloads = new Map<string, PayloadRow & { conversation_kind: string; conversation_label: string }>();
   for (const part of chunks([...new Set(chosen.map((h) => h.payload_id))])) {
     const rows = await db
       .selectFrom('payloads')
       .innerJoin('conversations', 'conversations.id', 'payloads.conversation_id')
       .selectAll('payloads')
-      .select('conversations.kind as conversation_kind')
+      .select(['conversations.kind as conversation_kind', 'conversations.label as conversation_label'])
       .where('payloads.id', 'in', part)
       .execute();
     for (const r of rows) payloads.set(r.id, r);
@@ -100,11 +102,28 @@ export async function readQueue(
   for (const head of chosen) {
     const p = payloads.get(head.payload_id);
     if (p) {
-      const { conversation_kind, ...payload } = p;
-      items.push({ seq: head.seq, payload, conversationKind: conversation_kind });
+      const { conversation_kind, conversation_label, ...payload } = p;
+      items.push({ seq: head.seq, payload, conversationKind: conversation_kind, conversationLabel: conversation_label });
     }
   }
   return { items, more };
+}
+
+/** Drop some of a device's queue items (withheld by policy), then the payloads nobody waits for any more. */
+export async function dropQueued(db: Db, dialect: Dialect, deviceId: string, seqs: readonly number[]): Promise<void> {
+  for (const part of chunks(seqs)) {
+    const deleted = await db
+      .deleteFrom('queue')
+      .where('device_id', '=', deviceId)
+      .where('seq', 'in', part)
+      .returning('payload_id')
+      .execute();
+    await deleteUnreferencedPayloads(
+      db,
+      dialect,
+      deleted.map((d) => d.payload_id),
+    );
+  }
 }
 
 /** Delete a device's queue rows up to `upTo`, then the payloads nobody is waiting for any more. */

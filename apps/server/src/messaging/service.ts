@@ -4,6 +4,13 @@
  * membership: exactly one commit per epoch (a commit must name the current epoch, else
  * EPOCH_MISMATCH), only members post and read, every payload is stored once and queued for exactly
  * the devices that must get it, and revoked or removed devices get nothing new.
+ *
+ * And labels: every conversation and message carries one (canonical text), and the policy engine
+ * is asked before anything is returned or routed. Only people whose clearance dominates a
+ * conversation's label create it or are added to it; a message's label must be readable by its
+ * sender and dominated by the conversation's; a member whose clearance no longer dominates the
+ * label gets nothing of it (its tree, attachments, queue items). Refusals are 403s with the
+ * policy's code, recorded as security events.
  */
 import {
   type ClaimKeyPackagesResponse,
@@ -25,6 +32,8 @@ import { serverError } from '../errors.ts';
 import type { Actor } from '../identity/authentication.ts';
 import type { RevocationHook } from '../identity/service.ts';
 import { newUlid } from '../ids.ts';
+import type { AccessControl } from '../policy/access.ts';
+import { recordingDenials } from '../policy/security-events.ts';
 import { getBlob, insertBlob } from './blob-store.ts';
 import {
   addMembers,
@@ -48,7 +57,17 @@ import {
   insertKeyPackages,
   takeKeyPackage,
 } from './key-package-store.ts';
-import { acknowledge, clearQueue, enqueue, insertPayload, type PayloadRow, type PayloadType, readQueue } from './queue-store.ts';
+import { assertCleared, conversationsNoLongerReadable, recordWithheld, withheldItems } from './label-checks.ts';
+import {
+  acknowledge,
+  clearQueue,
+  dropQueued,
+  enqueue,
+  insertPayload,
+  type PayloadRow,
+  type PayloadType,
+  readQueue,
+} from './queue-store.ts';
 
 /** At most this many unclaimed key packages per device and suite: uploads beyond are refused. */
 export const MAX_KEY_PACKAGES_PER_SUITE = 1000;
@@ -56,11 +75,20 @@ export const QUEUE_DEFAULT_LIMIT = 100;
 /** Payload bytes per queue response (beyond its first item). */
 export const QUEUE_BYTE_BUDGET = 16 * 1024 * 1024;
 
+type Caller = Awaited<ReturnType<AccessControl['caller']>>;
+
 export class DeliveryService {
   readonly #ctx: ServiceContext;
+  readonly #access: AccessControl;
 
-  constructor(ctx: ServiceContext) {
+  constructor(ctx: ServiceContext, access: AccessControl) {
     this.#ctx = ctx;
+    this.#access = access;
+  }
+
+  /** Run a request about a conversation, recording a refusal (403) as a security event. */
+  #guarded<T>(actor: Actor, action: string, conversationId: string, work: () => Promise<T>): Promise<T> {
+    return recordingDenials(this.#ctx, actor, { action, target: `conversation:${conversationId}` }, work);
   }
 
   /** Drop what a revoked device held here: its queue and its unclaimed key packages. */
@@ -134,47 +162,62 @@ export class DeliveryService {
   }
 
   // ---- conversations -----------------------------------------------------------------------------
+  /** Create a conversation: its label is stored in canonical form, and its creator must be cleared for it. */
   async createConversation(actor: Actor, req: { id: string; kind: ConversationKind; label: string; suite: number }): Promise<Conversation> {
     const { db, dialect, clock } = this.#ctx;
     const groupId = decodeField(req.id, 'id');
     if (groupId.length < 16) throw serverError('BAD_REQUEST', 'id must be at least 16 bytes');
-    const row: ConversationRow = {
-      id: req.id,
-      kind: req.kind,
-      label: req.label,
-      suite: req.suite,
-      epoch: 0,
-      created_by_person: actor.person.handle,
-      created_by_device: actor.deviceId,
-      created_at: clock().getTime(),
-    };
-    const member = { deviceId: actor.deviceId, person: actor.person.handle };
-    try {
-      await db.transaction().execute(async (trx) => {
-        if (await getConversation(trx, dialect, req.id)) throw serverError('CONFLICT', 'a conversation with this id already exists');
-        await insertConversation(trx, row);
-        await addMembers(trx, req.id, [member], 0);
-      });
-    } catch (err) {
-      if (isUniqueViolation(err)) throw serverError('CONFLICT', 'a conversation with this id already exists');
-      throw err;
-    }
-    return conversationFromRow(row, [member]);
+    const label = this.#access.labels.fromRequest(req.label);
+    return this.#guarded(actor, 'create-conversation', req.id, async () => {
+      const { subject } = await this.#access.caller(db, actor);
+      this.#access.require(this.#access.engine.canJoin(subject, label.label), 'creating a conversation with this label', label.text);
+      const row: ConversationRow = {
+        id: req.id,
+        kind: req.kind,
+        label: label.text,
+        suite: req.suite,
+        epoch: 0,
+        created_by_person: actor.person.handle,
+        created_by_device: actor.deviceId,
+        created_at: clock().getTime(),
+      };
+      const member = { deviceId: actor.deviceId, person: actor.person.handle };
+      try {
+        await db.transaction().execute(async (trx) => {
+          if (await getConversation(trx, dialect, req.id)) throw serverError('CONFLICT', 'a conversation with this id already exists');
+          await insertConversation(trx, row);
+          await addMembers(trx, req.id, [member], 0);
+        });
+      } catch (err) {
+        if (isUniqueViolation(err)) throw serverError('CONFLICT', 'a conversation with this id already exists');
+        throw err;
+      }
+      return conversationFromRow(row, [member]);
+    });
   }
 
+  /** The conversations the device is a member of and may still read. */
   async listConversations(actor: Actor): Promise<Conversation[]> {
-    return conversationsOfDevice(this.#ctx.db, actor.deviceId);
+    const { db } = this.#ctx;
+    const all = await conversationsOfDevice(db, actor.deviceId);
+    if (all.length === 0) return all;
+    const caller = await this.#access.caller(db, actor);
+    return all.filter((c) => this.#access.readable(caller, c.label).allowed);
   }
 
   async getConversation(actor: Actor, id: string): Promise<Conversation> {
-    const { db } = this.#ctx;
-    const row = await this.#memberConversation(db, actor, id);
-    return conversationFromRow(row, await membersOf(db, id));
+    return this.#guarded(actor, 'read-conversation', id, async () => {
+      const { db } = this.#ctx;
+      const { row } = await this.#readableConversation(db, actor, id, 'reading this conversation');
+      return conversationFromRow(row, await membersOf(db, id));
+    });
   }
 
-  /** Refuse non-members before anything else happens (used before reading large bodies). */
+  /** Refuse non-members, and members no longer cleared, before anything else happens (used before reading large bodies). */
   async assertMember(actor: Actor, conversationId: string): Promise<void> {
-    await this.#memberConversation(this.#ctx.db, actor, conversationId);
+    await this.#guarded(actor, 'upload-attachment', conversationId, () =>
+      this.#readableConversation(this.#ctx.db, actor, conversationId, 'adding to this conversation'),
+    );
   }
 
   async #memberConversation(db: Db, actor: Actor, id: string, lock: 'none' | 'share' | 'update' = 'none'): Promise<ConversationRow> {
@@ -184,12 +227,39 @@ export class DeliveryService {
     return row;
   }
 
+  /** A conversation of which the caller's device is a member, and whose label the caller may read now. */
+  async #readableConversation(
+    db: Db,
+    actor: Actor,
+    id: string,
+    what: string,
+    lock: 'none' | 'share' | 'update' = 'none',
+  ): Promise<{ row: ConversationRow; caller: Caller }> {
+    const row = await this.#memberConversation(db, actor, id, lock);
+    const caller = await this.#access.caller(db, actor);
+    this.#access.requireRead(caller, row.label, what);
+    return { row, caller };
+  }
+
+  /**
+   * The conversations a person's devices are members of but the person may no longer read (their
+   * clearance expired, was revoked or lowered, or the label was raised): each with the person's
+   * member devices there. The MLS removal of those devices is triggered from this list.
+   */
+  conversationsNoLongerReadable(person: string): Promise<{ conversationId: string; deviceIds: string[] }[]> {
+    return conversationsNoLongerReadable(this.#ctx.db, this.#access, person);
+  }
+
   /**
    * Apply a commit: one transaction moves the epoch on, changes the membership, stores the new
    * ratchet tree, and queues the commit for the old members (removed ones included, so they learn
    * they are out; the committer excluded) and the welcome for the added devices.
    */
   async commit(actor: Actor, id: string, req: CommitRequest): Promise<{ epoch: number }> {
+    return this.#guarded(actor, 'commit', id, () => this.#commit(actor, id, req));
+  }
+
+  async #commit(actor: Actor, id: string, req: CommitRequest): Promise<{ epoch: number }> {
     const { db, clock, crypto } = this.#ctx;
     const commit = decodeField(req.commit, 'commit');
     const welcome = req.welcome === undefined ? undefined : decodeField(req.welcome, 'welcome');
@@ -202,7 +272,7 @@ export class DeliveryService {
     const now = clock();
 
     const { epoch, events } = await db.transaction().execute(async (trx) => {
-      const conversation = await this.#memberConversation(trx, actor, id, 'update');
+      const { row: conversation } = await this.#readableConversation(trx, actor, id, 'committing to this conversation', 'update');
       if (conversation.epoch !== req.epoch) {
         throw serverError(
           'EPOCH_MISMATCH',
@@ -227,6 +297,7 @@ export class DeliveryService {
         if (memberIds.has(d)) throw serverError('CONFLICT', `added device ${d} is already a member`);
         added.push({ deviceId: d, person: row.person_handle });
       }
+      await assertCleared(trx, this.#access, conversation.label, added);
 
       const newEpoch = conversation.epoch + 1;
       await setEpoch(trx, id, newEpoch);
@@ -259,8 +330,12 @@ export class DeliveryService {
 
   /** The public ratchet tree of an epoch (default: the latest), for joiners. */
   async ratchetTree(actor: Actor, id: string, epoch?: number): Promise<{ epoch: number; ratchetTree: string }> {
+    return this.#guarded(actor, 'read-ratchet-tree', id, () => this.#ratchetTree(actor, id, epoch));
+  }
+
+  async #ratchetTree(actor: Actor, id: string, epoch?: number): Promise<{ epoch: number; ratchetTree: string }> {
     const { db } = this.#ctx;
-    await this.#memberConversation(db, actor, id);
+    await this.#readableConversation(db, actor, id, "reading this conversation's ratchet tree");
     const tree = await getRatchetTree(db, id, epoch);
     if (!tree) {
       throw serverError(
@@ -271,38 +346,50 @@ export class DeliveryService {
     return { epoch: tree.epoch, ratchetTree: toBase64Url(tree.tree) };
   }
 
-  /** Queue an application message for every member device but the sender's. */
+  /**
+   * Queue an application message for every member device but the sender's. Its label (stored in
+   * canonical form) must be readable by the sender and dominated by the conversation's label.
+   */
   async sendMessage(actor: Actor, id: string, req: SendMessageRequest): Promise<{ id: string }> {
     const { db, clock, crypto } = this.#ctx;
     const ciphertext = decodeField(req.ciphertext, 'ciphertext');
+    const label = this.#access.labels.fromRequest(req.label);
     const now = clock();
     const messageId = newUlid(now, crypto.randomBytes);
-    const events = await db.transaction().execute(async (trx) => {
-      const conversation = await this.#memberConversation(trx, actor, id, 'share');
-      if (conversation.epoch !== req.epoch) {
-        throw serverError(
-          'EPOCH_MISMATCH',
-          `the conversation is at epoch ${conversation.epoch}, not ${req.epoch}: process the queue first`,
+    const events = await this.#guarded(actor, 'send', id, () =>
+      db.transaction().execute(async (trx) => {
+        const conversation = await this.#memberConversation(trx, actor, id, 'share');
+        const caller = await this.#access.caller(trx, actor);
+        this.#access.require(
+          this.#access.engine.canSend(caller.subject, caller.device, this.#access.labels.stored(conversation.label), label.label),
+          `sending a message labelled ${label.text} into this conversation`,
+          conversation.label,
         );
-      }
-      const recipients = (await membersOf(trx, id)).map((m) => m.deviceId).filter((d) => d !== actor.deviceId);
-      return this.#storeAndQueue(
-        trx,
-        {
-          id: messageId,
-          conversation_id: id,
-          type: 'message',
-          epoch: req.epoch,
-          sender_device_id: actor.deviceId,
-          sender_person: actor.person.handle,
-          label: req.label,
-          precedence: req.precedence,
-          data: ciphertext,
-        },
-        recipients,
-        now,
-      );
-    });
+        if (conversation.epoch !== req.epoch) {
+          throw serverError(
+            'EPOCH_MISMATCH',
+            `the conversation is at epoch ${conversation.epoch}, not ${req.epoch}: process the queue first`,
+          );
+        }
+        const recipients = (await membersOf(trx, id)).map((m) => m.deviceId).filter((d) => d !== actor.deviceId);
+        return this.#storeAndQueue(
+          trx,
+          {
+            id: messageId,
+            conversation_id: id,
+            type: 'message',
+            epoch: req.epoch,
+            sender_device_id: actor.deviceId,
+            sender_person: actor.person.handle,
+            label: label.text,
+            precedence: req.precedence,
+            data: ciphertext,
+          },
+          recipients,
+          now,
+        );
+      }),
+    );
     await this.#ctx.bus.publish(events);
     return { id: messageId };
   }
@@ -322,11 +409,27 @@ export class DeliveryService {
   }
 
   // ---- the device's queue ------------------------------------------------------------------------
+  /**
+   * The device's queue. Items of conversations the device may no longer read (the person's
+   * clearance no longer dominates the conversation's label or the item's own) are not delivered:
+   * they are dropped from the queue and the withholding is recorded as a security event.
+   */
   async queue(actor: Actor, after = 0, limit = QUEUE_DEFAULT_LIMIT): Promise<QueueResponse> {
-    const { items, more } = await readQueue(this.#ctx.db, actor.deviceId, after, limit, QUEUE_BYTE_BUDGET);
+    const { db, dialect } = this.#ctx;
+    const { items, more } = await readQueue(db, actor.deviceId, after, limit, QUEUE_BYTE_BUDGET);
+    let delivered = items;
+    if (items.length > 0) {
+      const caller = await this.#access.caller(db, actor);
+      const withheld = withheldItems(this.#access, caller, items);
+      if (withheld.size > 0) {
+        delivered = items.filter((i) => !withheld.has(i.seq));
+        await db.transaction().execute((trx) => dropQueued(trx, dialect, actor.deviceId, [...withheld.keys()]));
+        await recordWithheld(this.#ctx, actor, items, withheld);
+      }
+    }
     return {
       more,
-      items: items.map(({ seq, payload, conversationKind }) => ({
+      items: delivered.map(({ seq, payload, conversationKind }) => ({
         seq,
         type: payload.type as PayloadType,
         conversationId: payload.conversation_id,
@@ -356,18 +459,22 @@ export class DeliveryService {
       throw serverError('PAYLOAD_TOO_LARGE', `attachments are limited to ${LIMITS.attachmentBytes} bytes`);
     const now = clock();
     const id = newUlid(now, crypto.randomBytes);
-    await db.transaction().execute(async (trx) => {
-      await this.#memberConversation(trx, actor, conversationId);
-      await insertBlob(trx, { id, conversationId, uploaderDeviceId: actor.deviceId, data }, now);
-    });
+    await this.#guarded(actor, 'upload-attachment', conversationId, () =>
+      db.transaction().execute(async (trx) => {
+        await this.#readableConversation(trx, actor, conversationId, 'adding an attachment to this conversation');
+        await insertBlob(trx, { id, conversationId, uploaderDeviceId: actor.deviceId, data }, now);
+      }),
+    );
     return { id, size: data.length };
   }
 
   async downloadBlob(actor: Actor, conversationId: string, blobId: string): Promise<Uint8Array> {
-    const { db } = this.#ctx;
-    await this.#memberConversation(db, actor, conversationId);
-    const data = await getBlob(db, conversationId, blobId);
-    if (!data) throw serverError('NOT_FOUND', 'no such attachment in this conversation');
-    return data;
+    return this.#guarded(actor, 'read-attachment', conversationId, async () => {
+      const { db } = this.#ctx;
+      await this.#readableConversation(db, actor, conversationId, 'reading an attachment of this conversation');
+      const data = await getBlob(db, conversationId, blobId);
+      if (!data) throw serverError('NOT_FOUND', 'no such attachment in this conversation');
+      return data;
+    });
   }
 }

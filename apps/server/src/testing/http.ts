@@ -24,6 +24,7 @@ export async function createTestServer(
     crypto,
     logger: pino({ level: 'silent' }),
     organisation: world.ctx.organisation,
+    labelPolicy: world.ctx.labelPolicy,
     bus: world.bus,
     ...options,
   });

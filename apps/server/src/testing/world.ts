@@ -4,6 +4,7 @@
  */
 import {
   concatBytes,
+  DEFAULT_LABEL_POLICY,
   fromBase64Url,
   generateHybridKeyPair,
   type HybridKeyPair,
@@ -58,7 +59,7 @@ export async function createWorld(dialect: Dialect): Promise<World> {
   const tdb = await openTestDatabase(dialect);
   const clock = new ManualClock();
   const bus = new InProcessBus();
-  const ctx: ServiceContext = { db: tdb.db, dialect, clock: clock.now, crypto, organisation: ORG, bus };
+  const ctx: ServiceContext = { db: tdb.db, dialect, clock: clock.now, crypto, organisation: ORG, bus, labelPolicy: DEFAULT_LABEL_POLICY };
   await insertOrganisation(tdb.db, ORG, clock.now());
   const services = createServices(ctx);
   await services.identity.createUnit(null, { handle: HQ, name: 'Headquarters', kind: 'headquarters' });
@@ -69,14 +70,20 @@ export function handle(local: string): string {
   return `${local}@${ORG.domain}`;
 }
 
-export async function addPerson(world: World, local: string, roles: Role[] = ['user'], clearance = 'SECRET'): Promise<string> {
+export async function addPerson(
+  world: World,
+  local: string,
+  roles: Role[] = ['user'],
+  clearance = 'SECRET',
+  nationality = 'TST',
+): Promise<string> {
   const person = await world.services.identity.createPerson(null, {
     handle: handle(local),
     name: local[0]!.toUpperCase() + local.slice(1),
     unit: HQ,
     roles,
     clearance,
-    nationality: 'TST',
+    nationality,
   });
   return person.handle;
 }
@@ -120,9 +127,9 @@ export async function login(world: World, device: TestDevice): Promise<{ token: 
   return { token, actor: await world.services.auth.authenticate(token) };
 }
 
-/** A person with one enrolled, logged-in device. */
-export async function member(world: World, local: string, roles: Role[] = ['user']) {
-  const person = await addPerson(world, local, roles);
+/** A person with one enrolled, logged-in device (cleared SECRET unless told otherwise). */
+export async function member(world: World, local: string, roles: Role[] = ['user'], clearance = 'SECRET', nationality = 'TST') {
+  const person = await addPerson(world, local, roles, clearance, nationality);
   const device = await enrolDevice(world, person);
   const { token, actor } = await login(world, device);
   return { person, device, token, actor };

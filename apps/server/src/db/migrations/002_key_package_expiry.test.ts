@@ -8,6 +8,8 @@ import type { DB } from '../schema.ts';
 import { migrateTo, migrateToLatest } from './index.ts';
 
 type Row = Omit<DB['key_packages'], 'not_after'>;
+/** People as migration 001 made them (003 moved clearances into grants). */
+type PeopleAt001 = DB['people'] & { clearance: string; compartments: string };
 
 describe.each(DIALECTS)('migration 002 (key package expiry) on %s', (dialect) => {
   it('backfills expiry from each stored package and deletes the ones no client could use', async () => {
@@ -15,7 +17,7 @@ describe.each(DIALECTS)('migration 002 (key package expiry) on %s', (dialect) =>
     try {
       const raw = tdb.db as unknown as Kysely<unknown>;
       expect(await migrateTo(raw, dialect, '001_initial')).toEqual(['001_initial']);
-      const db = raw as unknown as Kysely<Omit<DB, 'key_packages'> & { key_packages: Row }>;
+      const db = raw as unknown as Kysely<Omit<DB, 'key_packages' | 'people'> & { key_packages: Row; people: PeopleAt001 }>;
       const world = { clock: new ManualClock() };
       const t = world.clock.now().getTime();
       await db.insertInto('units').values({ handle: 'hq@x.example', name: 'HQ', kind: 'headquarters', created_at: t }).execute();
