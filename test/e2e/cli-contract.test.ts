@@ -126,3 +126,67 @@ it('fails clearly on bad arguments and wrong passphrases', async () => {
   const unknown = await valise(['--profile', 'nobody', 'inbox', '--json'], { expectFailure: true });
   expect(JSON.parse(unknown.stderr).error.code).toBe('NOT_ENROLLED');
 });
+
+it('refuses a labelled cable to someone not cleared for it, before anything is sent', async () => {
+  // Someone not logged in by the test above (enrolment codes are one-time).
+  const writer = demo.people.filter((p) => p.clearance === 'TOP SECRET').at(-1)!;
+  const low = demo.people.find((p) => p.clearance === 'CONFIDENTIAL')!;
+  const high = demo.people.find((p) => p.clearance === 'SECRET')!;
+  await valise(['--profile', 'ts', 'login', '--server', demo.server, '--code', writer.code, '--json']);
+  await valise(['--profile', 'low', 'login', '--server', demo.server, '--code', low.code, '--json']);
+
+  const refused = await valise(
+    [
+      '--profile',
+      'ts',
+      'send',
+      '--to',
+      `${high.handle},${low.handle}`,
+      '--subject',
+      'Too high',
+      '--body',
+      'x',
+      '--label',
+      'SECRET',
+      '--json',
+    ],
+    { expectFailure: true },
+  );
+  const error = JSON.parse(refused.stderr).error;
+  expect(error.code).toBe('RECIPIENT_NOT_CLEARED');
+  expect(error.message).toContain(low.handle);
+  expect(error.message).not.toContain(high.handle);
+  const lowInbox = JSON.parse((await valise(['--profile', 'low', 'inbox', '--json'])).stdout) as { subject: string }[];
+  expect(lowInbox.some((m) => m.subject === 'Too high')).toBe(false);
+
+  // Unknown levels and categories are refused with the label policy's codes.
+  const unknown = await valise(
+    ['--profile', 'ts', 'send', '--to', low.handle, '--subject', 's', '--body', 'x', '--label', 'SEKRET', '--json'],
+    {
+      expectFailure: true,
+    },
+  );
+  expect(JSON.parse(unknown.stderr).error.code).toBe('LABEL_UNKNOWN_LEVEL');
+
+  // The same cable at a level both may read goes through, and its label is canonical.
+  const ok = JSON.parse(
+    (
+      await valise([
+        '--profile',
+        'ts',
+        'send',
+        '--to',
+        low.handle,
+        '--subject',
+        'Fine',
+        '--body',
+        'x',
+        '--label',
+        'confidential//rel to frd',
+        '--json',
+      ])
+    ).stdout,
+  );
+  const read = JSON.parse((await valise(['--profile', 'low', 'read', ok.id, '--json'])).stdout);
+  expect(read.label).toBe('CONFIDENTIAL//REL TO FRD');
+});

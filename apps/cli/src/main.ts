@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { registerAdminCommands } from './commands/admin.ts';
 import { registerConversationCommands } from './commands/conversation.ts';
 import { registerDeviceCommands } from './commands/device.ts';
+import { registerLabelCommands } from './commands/labels.ts';
 import { registerLoginCommands } from './commands/login.ts';
 import { registerMessageCommands } from './commands/message.ts';
 import { registerServerCommands } from './commands/server.ts';
@@ -24,6 +25,7 @@ registerLoginCommands(program);
 registerMessageCommands(program);
 registerConversationCommands(program);
 registerDeviceCommands(program);
+registerLabelCommands(program);
 registerAdminCommands(program);
 
 await program.parseAsync(process.argv);

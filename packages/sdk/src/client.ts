@@ -9,6 +9,7 @@ import {
   type EnrolResponse,
   fromBase64Url,
   generateHybridKeyPair,
+  type LabelPolicy,
   type Me,
   type MlsNativePrimitives,
   normaliseEnrolmentCode,
@@ -25,6 +26,7 @@ import { ApiClient, type FetchLike, normaliseServerUrl } from './api-client.ts';
 import { type ClientCore, listConversations, makeCore } from './core.ts';
 import { devicesOf, listPeople, listUnits } from './directory.ts';
 import { replenishKeyPackages } from './key-packages.ts';
+import { labelPolicyOf } from './labels.ts';
 import { LiveConnection, type LiveEvent, type WebSocketFactory } from './live.ts';
 import { type ConversationRecord, type DeviceIdentityRecord, PRECEDENCE_RANK, type StoredMessage } from './records.ts';
 import {
@@ -173,6 +175,11 @@ export class ValiseClient {
     return replenishKeyPackages(this.core);
   }
 
+  /** The organisation's label policy (levels, colours, compartments, REL TO groups). */
+  labelPolicy(): Promise<LabelPolicy> {
+    return labelPolicyOf(this.core);
+  }
+
   /** Fetch and process everything waiting for this device. */
   sync(): Promise<SyncResult> {
     return syncQueue(this.core);
@@ -191,6 +198,7 @@ export class ValiseClient {
       recipients: out.recipients,
       devices: out.devices,
       skipped: out.skipped,
+      notCleared: out.notCleared,
       unreachableDevices: out.unreachableDevices,
     };
   }
@@ -201,17 +209,27 @@ export class ValiseClient {
   ): Promise<StoredMessage> {
     const conv = (await listConversations(this.core)).find((c) => c.id === conversationId);
     if (!conv) throw new ValiseError('CONVERSATION_NOT_FOUND', `this device is not in conversation ${conversationId}`);
-    return sendToConversation(this.core, conversationId, {
-      kind: 'message',
-      label: conv.label,
-      precedence: 'ROUTINE',
-      subject: input.subject ?? '',
-      body: input.body,
-      tags: [],
-      action: [],
-      info: [],
-      ...(input.attachments ? { attachments: input.attachments } : {}),
-    });
+    const send = () =>
+      sendToConversation(this.core, conversationId, {
+        kind: 'message',
+        label: conv.label,
+        precedence: 'ROUTINE',
+        subject: input.subject ?? '',
+        body: input.body,
+        tags: [],
+        action: [],
+        info: [],
+        ...(input.attachments ? { attachments: input.attachments } : {}),
+      });
+    try {
+      return await send();
+    } catch (err) {
+      // Devices that may no longer read this conversation must be removed first: syncing commits
+      // their removal (or processes another member's), then the message goes to the rest only.
+      if (!(err instanceof ValiseError && err.code === 'REMOVAL_PENDING')) throw err;
+      await this.sync();
+      return send();
+    }
   }
 
   addMembers(conversationId: string, handles: string[]): Promise<number> {

@@ -12,15 +12,18 @@ import {
   fromBase64Url,
   groupEpoch,
   inspectKeyPackage,
+  type LabelPolicy,
   type MessageContent,
   type MlsGroup,
   removeDevices,
+  type SecurityLabel,
   sealAttachment,
   toBase64Url,
   ValiseError,
 } from '@valise/protocol';
 import { type ClientCore, loadGroup, saveConversation } from './core.ts';
 import { type ResolvedRecipients, resolveRecipients } from './directory.ts';
+import { canonicalLabel, notClearedError, partitionByClearance } from './labels.ts';
 import type { ConversationRecord, StoredMessage } from './records.ts';
 
 export type Precedence = MessageContent['precedence'];
@@ -50,6 +53,8 @@ export interface SendResult {
   recipients: string[];
   devices: number;
   skipped: string[];
+  /** Members of addressed units left out because their clearance does not cover the label. */
+  notCleared: string[];
   /** Devices of reached people that had no key package left: they will not see this conversation. */
   unreachableDevices: string[];
 }
@@ -58,12 +63,20 @@ export interface SendResult {
 export async function createConversation(
   core: ClientCore,
   input: { kind: ConversationKind; with: string[]; label: string },
-): Promise<{ record: ConversationRecord; recipients: string[]; devices: number; skipped: string[]; unreachableDevices: string[] }> {
-  const resolved = await resolveRecipients(core, input.with);
+): Promise<{
+  record: ConversationRecord;
+  recipients: string[];
+  devices: number;
+  skipped: string[];
+  notCleared: string[];
+  unreachableDevices: string[];
+}> {
+  const { label, text: labelText, policy } = await canonicalLabel(core, input.label);
+  const resolved = withoutUncleared(policy, label, labelText, core.identity.person.handle, await resolveRecipients(core, input.with));
   return core.lock(async () => {
     const id = toBase64Url(core.crypto.randomBytes(32));
     let group = await createGroup(core.mls, core.mlsIdentity, core.suite, fromBase64Url(id));
-    await core.api.post('/conversations', { id, kind: input.kind, label: input.label, suite: core.suite });
+    await core.api.post('/conversations', { id, kind: input.kind, label: labelText, suite: core.suite });
     let added = 0;
     let unreachableDevices: string[] = [];
     if (resolved.devices.length > 0) {
@@ -87,15 +100,50 @@ export async function createConversation(
     const record: ConversationRecord = {
       id,
       kind: input.kind,
-      label: input.label,
+      label: labelText,
       suite: core.suite,
       group: '',
       active: true,
       joinedAt: core.clock().toISOString(),
     };
     await saveConversation(core, record, group);
-    return { record, recipients: resolved.people.map((p) => p.handle), devices: added, skipped: resolved.skipped, unreachableDevices };
+    return {
+      record,
+      recipients: resolved.people.map((p) => p.handle),
+      devices: added,
+      skipped: resolved.skipped,
+      notCleared: resolved.notCleared,
+      unreachableDevices,
+    };
   });
+}
+
+/**
+ * Nobody receives a key to a label they may not read. The writer must be cleared for it; a person
+ * named directly who is not cleared stops the send before anything leaves the device; members of
+ * an addressed unit who are not cleared are left out and reported.
+ */
+function withoutUncleared(
+  policy: LabelPolicy,
+  label: SecurityLabel,
+  labelText: string,
+  self: string,
+  resolved: ResolvedRecipients,
+): ResolvedRecipients & { notCleared: string[] } {
+  const { notCleared } = partitionByClearance(policy, label, resolved.people);
+  const writer = notCleared.find((p) => p.handle === self);
+  if (writer) {
+    throw new ValiseError('LABEL_NOT_DOMINATED', `you are cleared to ${writer.clearance}: you cannot write ${labelText}`);
+  }
+  const named = notCleared.filter((p) => resolved.direct.includes(p.handle));
+  if (named.length > 0) throw notClearedError(labelText, named);
+  const out = new Set(notCleared.map((p) => p.handle));
+  return {
+    ...resolved,
+    people: resolved.people.filter((p) => !out.has(p.handle)),
+    devices: resolved.devices.filter((d) => !out.has(d.person)),
+    notCleared: [...out],
+  };
 }
 
 /** A directly named person none of whose devices has a key package left would silently miss the message. */
@@ -198,17 +246,23 @@ export async function addMembers(core: ClientCore, conversationId: string, handl
 export async function removeConversationDevices(core: ClientCore, conversationId: string, deviceIds: string[]): Promise<void> {
   await core.lock(async () => {
     const { record, group } = await loadGroup(core, conversationId);
-    const epoch = groupEpoch(group);
-    const out = await removeDevices(core.mls, group, deviceIds);
-    await core.api.post(`/conversations/${conversationId}/commits`, {
-      epoch,
-      commit: toBase64Url(out.commit),
-      ratchetTree: toBase64Url(out.ratchetTree),
-      added: [],
-      removed: deviceIds,
-    });
-    await saveConversation(core, record, out.group);
+    await commitRemoval(core, record, group, deviceIds);
   });
+}
+
+/** The removal commit itself, for callers already holding the lock (queue processing). */
+export async function commitRemoval(core: ClientCore, record: ConversationRecord, group: MlsGroup, deviceIds: string[]): Promise<MlsGroup> {
+  const epoch = groupEpoch(group);
+  const out = await removeDevices(core.mls, group, deviceIds);
+  await core.api.post(`/conversations/${record.id}/commits`, {
+    epoch,
+    commit: toBase64Url(out.commit),
+    ratchetTree: toBase64Url(out.ratchetTree),
+    added: [],
+    removed: deviceIds,
+  });
+  await saveConversation(core, record, out.group);
+  return out.group;
 }
 
 /** Encrypt and send one message into a conversation this device belongs to. */
@@ -281,7 +335,7 @@ export async function sendCable(core: ClientCore, input: CableInput): Promise<Se
   const conv = await createConversation(core, { kind: 'cable', with: [...input.to, ...(input.info ?? [])], label: input.label });
   const message = await sendToConversation(core, conv.record.id, {
     kind: 'cable',
-    label: input.label,
+    label: conv.record.label,
     precedence: input.precedence ?? 'ROUTINE',
     subject: input.subject,
     body: input.body,
@@ -296,6 +350,7 @@ export async function sendCable(core: ClientCore, input: CableInput): Promise<Se
     recipients: conv.recipients,
     devices: conv.devices,
     skipped: conv.skipped,
+    notCleared: conv.notCleared,
     unreachableDevices: conv.unreachableDevices,
   };
 }

@@ -6,9 +6,11 @@
  */
 import {
   decodeMessageContent,
+  decodeRemovalRequired,
   decryptMessage,
   fromBase64Url,
   groupId,
+  groupMembers,
   joinFromWelcome,
   processCommit,
   type QueueItem,
@@ -20,6 +22,7 @@ import {
 import { type ClientCore, loadConversation, loadGroup, saveConversation } from './core.ts';
 import { forgetKeyPackage, replenishKeyPackages, takeKeyPackage } from './key-packages.ts';
 import type { StoredMessage } from './records.ts';
+import { commitRemoval } from './send.ts';
 
 export interface SyncProblem {
   seq: number;
@@ -98,7 +101,7 @@ export async function syncQueue(core: ClientCore): Promise<SyncResult> {
 /** Server-assigned ids (ULIDs) and MLS group ids (16..64 bytes, base64url), as the API defines them. */
 const ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 const GROUP_ID = /^[A-Za-z0-9_-]{22,86}$/;
-const ITEM_TYPES = new Set(['welcome', 'commit', 'message']);
+const ITEM_TYPES = new Set(['welcome', 'commit', 'message', 'removal-required']);
 
 /**
  * True for failures of the transport, the server or local storage, as opposed to a verdict on the
@@ -181,6 +184,11 @@ async function processItem(core: ClientCore, item: QueueItem, result: SyncResult
     return;
   }
 
+  if (item.type === 'removal-required') {
+    await honourRemovalRequest(core, item, payload);
+    return;
+  }
+
   if (item.type === 'commit') {
     const { record, group } = await loadGroup(core, item.conversationId);
     const out = await processCommit(core.mls, group, payload);
@@ -235,4 +243,27 @@ async function processItem(core: ClientCore, item: QueueItem, result: SyncResult
   };
   await core.store.putJson(`msg/${stored.id}`, stored);
   result.messages.push(stored);
+}
+
+/**
+ * The server found devices that may no longer read this conversation (clearance dropped, device
+ * revoked) and asks the remaining members to cut them off cryptographically: the first member to
+ * get here commits their removal. The others lose the race (EPOCH_MISMATCH) and simply process
+ * that commit further down their queue. A server can only ask for removals, which it could
+ * achieve anyway by not forwarding; it can never add anyone this way.
+ */
+async function honourRemovalRequest(core: ClientCore, item: QueueItem, payload: Uint8Array): Promise<void> {
+  const request = decodeRemovalRequired(payload);
+  const record = await loadConversation(core, item.conversationId);
+  if (!record?.active) return;
+  const { group } = await loadGroup(core, item.conversationId);
+  const present = new Set(groupMembers(group).map((m) => m.deviceId));
+  const targets = request.deviceIds.filter((d) => present.has(d) && d !== core.identity.deviceId);
+  if (targets.length === 0) return;
+  try {
+    await commitRemoval(core, record, group, targets);
+  } catch (err) {
+    if (err instanceof ValiseError && err.code === 'EPOCH_MISMATCH') return;
+    throw err;
+  }
 }

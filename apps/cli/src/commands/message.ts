@@ -1,21 +1,18 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import type { LabelPolicy } from '@valise/protocol';
 import { ValiseError } from '@valise/protocol';
 import type { StoredMessage } from '@valise/sdk';
 import type { Command } from 'commander';
+import { banner, paintLabel } from '../banner.ts';
 import { emit, progress } from '../output.ts';
 import { collect, list, withClient } from './context.ts';
 
 const PRECEDENCES = ['FLASH', 'IMMEDIATE', 'PRIORITY', 'ROUTINE'] as const;
 
-function banner(label: string): string {
-  const line = '='.repeat(Math.max(20, label.length + 8));
-  return `${line}\n    ${label}\n${line}`;
-}
-
-export function renderMessage(m: StoredMessage): string {
+export function renderMessage(m: StoredMessage, policy?: LabelPolicy): string {
   const lines = [
-    banner(m.label),
+    banner(policy, m.label),
     `${m.kind === 'cable' ? 'CABLE' : 'MESSAGE'} ${m.id}   ${m.precedence}`,
     `From:     ${m.from.person}`,
     `Subject:  ${m.subject}`,
@@ -25,7 +22,7 @@ export function renderMessage(m: StoredMessage): string {
   if (m.tags.length) lines.push(`Tags:     ${m.tags.join(', ')}`);
   lines.push(`Sent:     ${m.sentAt}`, '', m.body, '');
   for (const [i, a] of m.attachments.entries()) lines.push(`Attachment ${i}: ${a.name} (${a.mediaType}, ${a.size} bytes)`);
-  lines.push(banner(m.label));
+  lines.push(banner(policy, m.label));
   return lines.join('\n');
 }
 
@@ -73,6 +70,7 @@ export function registerMessageCommands(program: Command): void {
         emit(g, result, () => {
           const lines = [`Sent cable ${result.id} to ${result.recipients.join(', ')} (${result.devices} devices)`];
           if (result.skipped.length) lines.push(`Not enrolled yet, not reached: ${result.skipped.join(', ')}`);
+          if (result.notCleared.length) lines.push(`Not cleared for ${opts.label}, left out: ${result.notCleared.join(', ')}`);
           if (result.unreachableDevices.length) {
             lines.push(`Devices without published keys, not reached: ${result.unreachableDevices.join(', ')}`);
           }
@@ -92,10 +90,14 @@ export function registerMessageCommands(program: Command): void {
         const synced = await client.sync();
         p.done(synced.processed ? `${synced.processed} items` : undefined);
         const entries = await client.inbox({ includeSent: opts.all });
+        const policy = g.json ? undefined : await client.labelPolicy();
         emit(g, entries, () => {
           if (entries.length === 0) return 'Inbox empty.';
           return entries
-            .map((e) => `${e.read ? ' ' : '*'} ${e.id}  ${e.precedence.padEnd(9)} ${e.label.padEnd(24)} ${e.from.padEnd(36)} ${e.subject}`)
+            .map(
+              (e) =>
+                `${e.read ? ' ' : '*'} ${e.id}  ${e.precedence.padEnd(9)} ${paintLabel(policy, e.label, e.label.padEnd(24))} ${e.from.padEnd(36)} ${e.subject}`,
+            )
             .join('\n');
         });
         for (const problem of synced.problems) process.stderr.write(`warning: ${problem.code}: ${problem.message}\n`);
@@ -127,7 +129,8 @@ export function registerMessageCommands(program: Command): void {
             saved.push(path);
           }
         }
-        emit(g, { ...message, ...(saved.length ? { saved } : {}) }, () => renderMessage(message));
+        const policy = g.json ? undefined : await client.labelPolicy();
+        emit(g, { ...message, ...(saved.length ? { saved } : {}) }, () => renderMessage(message, policy));
       }),
     );
 

@@ -9,9 +9,24 @@ import { cryptoKeyStorageCipher, loadOrCreateStorageKey } from './device-key.ts'
 import { deleteDatabase, openDatabase } from './indexeddb.ts';
 import { IndexedDbStore } from './indexeddb-store.ts';
 
-export type { Device, Me, Organisation, Person, Unit } from '@valise/protocol';
-// What a browser application needs from the protocol, so that it depends on the SDK alone.
-export { hasCode, LIMITS, ValiseError } from '@valise/protocol';
+// What a browser application needs from the protocol, so that it depends on the SDK alone: the
+// domain types and errors, and for labels the policy's levels and colours, the canonical text,
+// and who may read or write what.
+export type { ClearanceProfile, Device, LabelLevel, LabelPolicy, Me, Organisation, Person, SecurityLabel, Unit } from '@valise/protocol';
+export {
+  clearanceDominates,
+  formatLabel,
+  hasCode,
+  LIMITS,
+  levelRank,
+  levelStyle,
+  parseLabel,
+  releasableCountries,
+  ValiseError,
+  writableCompartments,
+  writableLevels,
+} from '@valise/protocol';
+export { clearanceOf } from '../labels.ts';
 export { cryptoKeyStorageCipher, loadOrCreateStorageKey } from './device-key.ts';
 export { IndexedDbStore } from './indexeddb-store.ts';
 export { webCryptoProvider };
