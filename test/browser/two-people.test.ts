@@ -8,10 +8,25 @@
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DEFAULT_LABEL_POLICY, levelStyle } from '@valise/protocol';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoPerson, type RunningServer, startDemoServer, waitFor } from '../helpers/server.ts';
-import { CHROMIUM_ARGS, ensureWebBuilt, findChromium, repoRoot, type ServedWebApp, serveWebApp } from './web-app.ts';
+import {
+  addressee,
+  CHROMIUM_ARGS,
+  coloursOf,
+  cssRgb,
+  enrol,
+  ensureWebBuilt,
+  findChromium,
+  offeredLevels,
+  openCompose,
+  repoRoot,
+  type ServedWebApp,
+  serveWebApp,
+  unnamedControls,
+} from './web-app.ts';
 
 const chromiumPath = findChromium();
 if (!chromiumPath && process.env.CI) {
@@ -61,40 +76,14 @@ async function newPage(): Promise<Page> {
   return page;
 }
 
-/** Every form control and button on the page has an accessible name (a light stand-in for axe-core). */
-async function unnamedControls(page: Page): Promise<string[]> {
-  return page.evaluate(() =>
-    [...document.querySelectorAll<HTMLElement>('input, select, textarea, button, a[href]')]
-      .filter((el) => {
-        const labelled = (el as HTMLInputElement).labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby');
-        return !labelled && !(el.textContent ?? '').trim();
-      })
-      .map((el) => el.outerHTML.slice(0, 120)),
-  );
-}
-
-async function enrol(page: Page, person: DemoPerson, deviceName: string): Promise<void> {
-  await page.getByLabel('Enrolment code', { exact: true }).fill(person.code);
-  await page.getByLabel('Device name', { exact: true }).fill(deviceName);
-  await page.getByRole('button', { name: 'Enrol this device' }).click();
-  await page.getByRole('heading', { name: /^Inbox/ }).waitFor({ timeout: 90_000 });
-}
-
-async function addressee(page: Page, field: 'To' | 'Info', handle: string): Promise<void> {
-  const input = page.getByLabel(field, { exact: true });
-  await input.fill(handle);
-  await input.press('Enter');
-}
-
 async function sendCable(
   page: Page,
   input: { to: string; subject: string; label: string; precedence: string; body: string },
 ): Promise<void> {
-  await page.getByRole('link', { name: 'Compose cable' }).click();
-  await page.getByRole('heading', { name: 'Compose cable' }).waitFor();
+  await openCompose(page);
   await addressee(page, 'To', input.to);
   await page.getByLabel('Subject', { exact: true }).fill(input.subject);
-  await page.getByLabel('Classification', { exact: true }).fill(input.label);
+  await page.getByLabel('Classification level', { exact: true }).selectOption(input.label);
   await page.getByLabel('Precedence', { exact: true }).selectOption(input.precedence);
   await page.getByLabel('Text', { exact: true }).fill(input.body);
 }
@@ -198,9 +187,13 @@ describe.skipIf(!chromiumPath)('two people in two browsers', () => {
     const [top, bottom] = [banners.nth(0), banners.nth(1)];
     expect(await top.getAttribute('data-position')).toBe('top');
     expect(await bottom.getAttribute('data-position')).toBe('bottom');
+    // The banner colours are the label policy's (the demo's default policy here; labels.test.ts
+    // proves they follow a policy of the organisation's own).
+    const secret = levelStyle(DEFAULT_LABEL_POLICY, cable.label);
+    await waitFor('the label policy colours', async () => ((await top.getAttribute('data-colours')) === 'policy' ? true : undefined));
     for (const b of [top, bottom]) {
       expect(await b.textContent()).toBe(`Classification: ${cable.label}`);
-      expect(await b.getAttribute('class')).toContain('tone-secret');
+      expect(await coloursOf(b)).toEqual({ background: cssRgb(secret.colour), color: cssRgb(secret.textColour) });
     }
     // The top banner is above everything else in the cable, the bottom one below.
     const [topBox, bodyBox, bottomBox] = await Promise.all([
@@ -286,11 +279,10 @@ describe.skipIf(!chromiumPath)('two people in two browsers', () => {
     const overflow = await pageB.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     await shot(pageB, 'inbox-200-percent');
-    await pageB.getByRole('link', { name: 'Compose cable' }).click();
-    await pageB.getByRole('heading', { name: 'Compose cable' }).waitFor();
-    await pageB.getByLabel('Classification', { exact: true }).fill('TOP SECRET');
-    // Bob holds SECRET: the form says at once that he cannot originate TOP SECRET.
-    await pageB.getByText(/Above your clearance/).waitFor();
+    await openCompose(pageB);
+    // The label picker offers nothing above the writer's clearance.
+    expect(await offeredLevels(pageB)).toEqual(RANK.slice(0, RANK.indexOf(recipient.clearance) + 1));
+    await pageB.getByLabel('Classification level', { exact: true }).selectOption(recipient.clearance);
     expect(await pageB.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
     await shot(pageB, 'compose-200-percent');
 

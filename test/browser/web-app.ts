@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Locator, Page } from 'playwright-core';
 
 export const repoRoot = join(import.meta.dirname, '..', '..');
 export const webDir = join(repoRoot, 'apps', 'web');
@@ -91,4 +92,70 @@ export async function serveWebApp(serverUrl: string): Promise<ServedWebApp> {
     how: 'vite-preview',
     close: () => server.close(),
   };
+}
+
+// ---- driving the app ---------------------------------------------------------------------------
+
+/** Enrol a browser with a person's one-time code and wait for the inbox. */
+export async function enrol(page: Page, person: { code: string }, deviceName: string): Promise<void> {
+  await page.getByLabel('Enrolment code', { exact: true }).fill(person.code);
+  await page.getByLabel('Device name', { exact: true }).fill(deviceName);
+  await page.getByRole('button', { name: 'Enrol this device' }).click();
+  await page.getByRole('heading', { name: /^Inbox/ }).waitFor({ timeout: 90_000 });
+}
+
+/** Add a person or unit to the To or Info field. */
+export async function addressee(page: Page, field: 'To' | 'Info', handle: string): Promise<void> {
+  const input = page.getByLabel(field, { exact: true });
+  await input.fill(handle);
+  await input.press('Enter');
+}
+
+/** Open Compose and wait until the label picker has the policy and the writer's clearance. */
+export async function openCompose(page: Page): Promise<void> {
+  await page.getByRole('link', { name: 'Compose cable' }).click();
+  await page.getByRole('heading', { name: 'Compose cable' }).waitFor();
+  await page.getByLabel('Classification level', { exact: true }).waitFor({ timeout: 30_000 });
+}
+
+/** The levels the label picker offers (the "Choose a level…" prompt left out). */
+export async function offeredLevels(page: Page): Promise<string[]> {
+  return page
+    .getByLabel('Classification level', { exact: true })
+    .locator('option')
+    .evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value).filter(Boolean));
+}
+
+/** Every form control and button on the page has an accessible name (a light stand-in for axe-core). */
+export async function unnamedControls(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll<HTMLElement>('input, select, textarea, button, a[href], output')]
+      .filter((el) => {
+        const labelled = (el as HTMLInputElement).labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby');
+        return !labelled && !(el.textContent ?? '').trim();
+      })
+      .map((el) => el.outerHTML.slice(0, 120)),
+  );
+}
+
+/** "#1f5fa8" as the browser reports a computed colour: "rgb(31, 95, 168)". */
+export function cssRgb(hex: string): string {
+  const n = Number.parseInt(hex.slice(1), 16);
+  return `rgb(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255})`;
+}
+
+/** The computed background and text colours of an element. */
+export async function coloursOf(locator: Locator): Promise<{ background: string; color: string }> {
+  return locator.evaluate((el) => {
+    const style = getComputedStyle(el);
+    return { background: style.backgroundColor, color: style.color };
+  });
+}
+
+/** Sync the inbox by hand and wait until it is done (the button reads "Refreshing…" meanwhile). */
+export async function refreshInbox(page: Page): Promise<void> {
+  await page.getByRole('link', { name: /^Inbox/ }).click();
+  await page.getByRole('heading', { name: /^Inbox/ }).waitFor();
+  await page.getByRole('button', { name: 'Refresh', exact: true }).click();
+  await page.getByRole('button', { name: 'Refresh', exact: true, disabled: false }).waitFor({ timeout: 60_000 });
 }

@@ -10,7 +10,9 @@ import { Reader } from './components/Reader.tsx';
 import { type Boot, bootDevice, forgetDevice } from './device.ts';
 import { useDirectory } from './directory.ts';
 import { codeOf, explain } from './errors.ts';
+import { LabelPolicyProvider, useLabelPolicyOf } from './labels.ts';
 import { useMailbox } from './mailbox.ts';
+import { useMe } from './me.ts';
 import { useRoute } from './route.ts';
 
 export function App() {
@@ -85,24 +87,26 @@ function Workspace({ client }: { client: ValiseClient }) {
   const route = useRoute();
   const directory = useDirectory(client);
   const mailbox = useMailbox(client);
+  const labelPolicy = useLabelPolicyOf(client);
+  const me = useMe(client);
   const unread = (mailbox.entries ?? []).filter((e) => !e.read && !e.outgoing).length;
-  const me = client.identity.person;
+  const person = me.person ?? client.identity.person;
 
   return (
-    <>
+    <LabelPolicyProvider value={labelPolicy}>
       {/* A button, not a link: the hash holds the route, so this moves focus instead of navigating. */}
       <button type="button" className="skip-link" onClick={() => document.getElementById('main')?.focus()}>
         Skip to content
       </button>
-      <Header client={client} unitName={directory.nameOf(me.unit)} live={mailbox.live} />
+      <Header client={client} person={person} unitName={directory.nameOf(person.unit)} live={mailbox.live} />
       <Navigation route={route} unread={unread} />
       <main id="main" className="content" tabIndex={-1}>
         {directory.error && route.view === 'compose' && <Alert>The directory could not be loaded: {directory.error}</Alert>}
         {route.view === 'inbox' && <Inbox client={client} view="inbox" mailbox={mailbox} directory={directory} />}
         {route.view === 'sent' && <Inbox client={client} view="sent" mailbox={mailbox} directory={directory} />}
-        {route.view === 'compose' && <Compose client={client} directory={directory} onSent={() => void mailbox.reload()} />}
+        {route.view === 'compose' && <Compose client={client} me={me} directory={directory} onSent={() => void mailbox.reload()} />}
         {route.view === 'message' && <Reader key={route.id} client={client} id={route.id} directory={directory} onRead={mailbox.reload} />}
       </main>
-    </>
+    </LabelPolicyProvider>
   );
 }

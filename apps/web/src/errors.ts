@@ -26,7 +26,19 @@ const ADVICE: Record<string, (message: string) => string> = {
   RECIPIENT_NOT_ENROLLED: (m) =>
     `${capitalise(m.split(':')[0] ?? m)}: nothing can be encrypted to them yet. Ask them to log in once, then send again.`,
   FORBIDDEN: (m) => `Not permitted: ${m}. The label may be above your clearance or a recipient’s; check it with your security officer.`,
-  LABEL_NOT_DOMINATED: (m) => `Not permitted: ${m}. Choose a label within your clearance and your addressees’.`,
+  LABEL_NOT_DOMINATED: (m) =>
+    `Nothing was sent: ${m}. Choose a label within your clearance; if a security officer has just changed it, reload the page.`,
+  RECIPIENT_NOT_CLEARED: (m) => {
+    // "not cleared to read SECRET: carol@… (CONFIDENTIAL, FRD); … Nothing was sent"
+    const parts = /^not cleared to read (.+?): (.+?)\.\s*Nothing was sent$/s.exec(m);
+    if (!parts) return `Nothing was sent: ${m}. Remove the addressees who may not read it, or choose a label they may read.`;
+    const who = parts[2]!.split('; ');
+    return `Nothing was sent: ${who.join(', ')} ${who.length === 1 ? 'is' : 'are'} not cleared to read ${parts[1]}. Remove ${
+      who.length === 1 ? 'this addressee' : 'these addressees'
+    }, or choose a label they may read.`;
+  },
+  LABEL_POLICY_MISMATCH: () => 'This label was made under another label policy than this server’s. Choose the label again.',
+  LABEL_POLICY_INVALID: () => 'The server’s label policy could not be read. Tell your operator.',
   PAYLOAD_TOO_LARGE: () => 'This is larger than the server accepts. Send smaller attachments, or use a pouch for large documents.',
   TOO_MANY_REQUESTS: () => 'The server is limiting requests from this device. Wait a minute, then try again.',
   STORE_CORRUPT: () =>

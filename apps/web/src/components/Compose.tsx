@@ -1,13 +1,15 @@
 import type { OutgoingAttachment, SendResult, StoredMessage, ValiseClient } from '@valise/sdk';
-import { LIMITS } from '@valise/sdk/browser';
+import { clearanceDominates, clearanceOf, LIMITS, type SecurityLabel, writableCompartments, writableLevels } from '@valise/sdk/browser';
 import { type FormEvent, useEffect, useId, useMemo, useRef, useState } from 'react';
 import type { Directory } from '../directory.ts';
 import { explain } from '../errors.ts';
 import { byteSize } from '../format.ts';
-import { LABEL_PATTERN, LABEL_SUGGESTIONS, LEVELS, levelOf, levelRank } from '../labels.ts';
+import { composeLabel, useLabelPolicy, whyNotCleared } from '../labels.ts';
+import type { MeState } from '../me.ts';
+import { type LabelChoice, LabelPicker, NO_LABEL, withOwnCountry } from './LabelPicker.tsx';
 import { LabelBanner } from './Marking.tsx';
 import { Alert, Status } from './Notice.tsx';
-import { parseHandles, RecipientField, type RecipientOption } from './RecipientField.tsx';
+import { parseHandles, RecipientField, type RecipientNote, type RecipientOption } from './RecipientField.tsx';
 
 type Precedence = StoredMessage['precedence'];
 const PRECEDENCES: { value: Precedence; text: string }[] = [
@@ -19,24 +21,40 @@ const PRECEDENCES: { value: Precedence; text: string }[] = [
 
 const MAX_ATTACHMENTS = 50;
 
-/** Upper case, single spaces: the canonical text of a label. */
-export function canonicalLabel(text: string): string {
-  return text.trim().toUpperCase().replace(/\s+/g, ' ');
-}
-
 interface Sent {
   result: SendResult;
   subject: string;
+  label: string;
 }
 
-export function Compose({ client, directory, onSent }: { client: ValiseClient; directory: Directory; onSent: () => void }) {
-  const me = client.identity.person;
+/** The label the picker's choices make, or why they make none. */
+type Composed = { label: SecurityLabel; text: string; problem?: undefined } | { problem: string; label?: undefined; text?: undefined };
+
+/** "A", "A and B", "A, B and C". */
+function listOf(names: string[]): string {
+  return names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+}
+
+export function Compose({
+  client,
+  me: meState,
+  directory,
+  onSent,
+}: {
+  client: ValiseClient;
+  me: MeState;
+  directory: Directory;
+  onSent: () => void;
+}) {
+  const me = meState.person ?? client.identity.person;
+  const writer = useMemo(() => (meState.person ? clearanceOf(meState.person) : undefined), [meState.person]);
+  const { policy, error: policyError, retry: retryPolicy } = useLabelPolicy();
   const [to, setTo] = useState<string[]>([]);
   const [toDraft, setToDraft] = useState('');
   const [info, setInfo] = useState<string[]>([]);
   const [infoDraft, setInfoDraft] = useState('');
   const [subject, setSubject] = useState('');
-  const [label, setLabel] = useState('');
+  const [choice, setChoice] = useState<LabelChoice>(NO_LABEL);
   const [precedence, setPrecedence] = useState<Precedence>('ROUTINE');
   const [body, setBody] = useState('');
   const [files, setFiles] = useState<File[]>([]);
@@ -48,10 +66,8 @@ export function Compose({ client, directory, onSent }: { client: ValiseClient; d
   const result = useRef<HTMLDivElement>(null);
   const ids = {
     subject: useId(),
-    label: useId(),
-    labelHelp: useId(),
-    labels: useId(),
     precedence: useId(),
+    sendHelp: useId(),
     body: useId(),
     files: useId(),
     filesHelp: useId(),
@@ -76,19 +92,42 @@ export function Compose({ client, directory, onSent }: { client: ValiseClient; d
     [directory, me.handle],
   );
 
-  const canonical = canonicalLabel(label);
-  const level = levelOf(canonical);
-  const allowedSuggestions = LABEL_SUGGESTIONS.filter(
-    (s) => levelRank(levelOf(s)) <= levelRank(me.clearance) || levelRank(me.clearance) < 0,
-  );
+  const composed = useMemo<Composed | undefined>(() => {
+    if (!policy || !writer) return undefined;
+    // Only what the writer may write counts, even if their clearance changed since it was chosen.
+    const writable = {
+      level: writableLevels(policy, writer).includes(choice.level) ? choice.level : '',
+      compartments: choice.compartments.filter((c) => writableCompartments(policy, writer).includes(c)),
+      releasableTo: choice.releasableTo,
+    };
+    try {
+      return composeLabel(policy, withOwnCountry(policy, writable, writer.nationality));
+    } catch (err) {
+      return { problem: explain(err) };
+    }
+  }, [policy, writer, choice]);
+  const label = composed?.label;
+  const labelText = composed?.text;
 
-  const aboveClearance = level !== undefined && levelRank(me.clearance) >= 0 && levelRank(level) > levelRank(me.clearance);
-
-  // People named directly whose clearance is below the label: say so before sending.
-  const underCleared = [...to, ...info].filter((h) => {
-    const p = directory.person(h);
-    return p && level && levelRank(p.clearance) >= 0 && levelRank(p.clearance) < levelRank(level);
-  });
+  /** Directly named people who may not read the label: sending is blocked. Units: who will be left out. */
+  function noteOf(handle: string): RecipientNote | undefined {
+    if (!policy || !label) return undefined;
+    const person = directory.person(handle);
+    if (person) {
+      const why = whyNotCleared(policy, clearanceOf(person), label);
+      return why ? { tone: 'warning', text: why } : undefined;
+    }
+    if (directory.unit(handle)) {
+      const out = directory.people.filter(
+        (p) => p.unit === handle && p.handle !== me.handle && !clearanceDominates(policy, clearanceOf(p), label),
+      );
+      if (out.length > 0) return { tone: 'note', text: `left out, not cleared for ${labelText}: ${listOf(out.map((p) => p.name))}` };
+    }
+    return undefined;
+  }
+  const notCleared = [...new Set([...to, ...info])].filter((h) => noteOf(h)?.tone === 'warning');
+  const ready = policy !== undefined && writer !== undefined;
+  const blocked = !ready || notCleared.length > 0;
 
   function validate(allTo: string[], allInfo: string[]): string | undefined {
     if (allTo.length === 0) return 'Add at least one action addressee in “To”: a person or a unit.';
@@ -97,13 +136,14 @@ export function Compose({ client, directory, onSent }: { client: ValiseClient; d
       if (unknown.length > 0) return `Not in the directory: ${unknown.join(', ')}. Choose people or units from the suggestions.`;
     }
     if (!subject.trim()) return 'Give the cable a subject.';
-    if (!canonical) return `Choose a classification, for example ${LEVELS.join(', ')}.`;
-    if (!LABEL_PATTERN.test(canonical)) {
-      return 'A classification uses capital letters, digits, spaces and , / ( ) . _ - only, for example SECRET REL TO NATO.';
-    }
-    if (!level) return `Start the classification with a level: ${LEVELS.join(', ')}.`;
-    if (aboveClearance) {
-      return `You hold ${me.clearance} clearance: you cannot originate a cable classified ${level}.`;
+    if (composed?.problem) return composed.problem;
+    if (!labelText) return 'Choose a classification level for the cable.';
+    // Handles typed but not yet turned into chips are checked here, before anything is encrypted.
+    const uncleared = [...allTo, ...allInfo].filter((h) => noteOf(h)?.tone === 'warning');
+    if (uncleared.length > 0) {
+      return `${listOf(uncleared.map(directory.nameOf))} ${uncleared.length === 1 ? 'is' : 'are'} not cleared for ${labelText}. Remove ${
+        uncleared.length === 1 ? 'this addressee' : 'these addressees'
+      }, or choose a label they may read.`;
     }
     if (!body.trim()) return 'Write the text of the cable.';
     const big = files.find((f) => f.size > LIMITS.attachmentBytes);
@@ -115,6 +155,8 @@ export function Compose({ client, directory, onSent }: { client: ValiseClient; d
 
   async function submit(event: FormEvent) {
     event.preventDefault();
+    // The Send button is disabled while an addressee may not read the label; Enter must not get round it.
+    if (blocked || busy) return;
     setError(undefined);
     setSent(undefined);
     const allTo = [...new Set([...to, ...parseHandles(toDraft)])];
@@ -133,22 +175,25 @@ export function Compose({ client, directory, onSent }: { client: ValiseClient; d
       const attachments: OutgoingAttachment[] = [];
       for (const f of files)
         attachments.push({ name: f.name, mediaType: f.type || 'application/octet-stream', bytes: new Uint8Array(await f.arrayBuffer()) });
+      if (!labelText) return;
       const res = await client.sendCable({
         to: allTo,
         info: allInfo,
         subject: subject.trim(),
         body,
-        label: canonical,
+        label: labelText,
         precedence,
         ...(attachments.length > 0 ? { attachments } : {}),
       });
-      setSent({ result: res, subject: subject.trim() });
+      setSent({ result: res, subject: subject.trim(), label: labelText });
       setTo([]);
       setInfo([]);
       setSubject('');
       setBody('');
       setFiles([]);
       setPrecedence('ROUTINE');
+      // The next cable is classified afresh: a label never carries over unnoticed.
+      setChoice(NO_LABEL);
       if (fileInput.current) fileInput.current.value = '';
       onSent();
     } catch (err) {
@@ -175,8 +220,14 @@ export function Compose({ client, directory, onSent }: { client: ValiseClient; d
                 .join(', ') || 'your own devices'}
               .
             </p>
+            {sent.result.notCleared.length > 0 && (
+              <p>
+                Left out, not cleared for {sent.label}: {listOf(sent.result.notCleared.map(directory.nameOf))}. They received no key to this
+                cable.
+              </p>
+            )}
             {sent.result.skipped.length > 0 && (
-              <p>Not reached (no enrolled device yet): {sent.result.skipped.map(directory.nameOf).join(', ')}.</p>
+              <p>Not reached (no enrolled device yet): {listOf(sent.result.skipped.map(directory.nameOf))}.</p>
             )}
             <p>
               <a href={`#/message/${sent.result.id}`}>Open the sent cable</a>
@@ -184,7 +235,7 @@ export function Compose({ client, directory, onSent }: { client: ValiseClient; d
           </Status>
         </div>
       )}
-      {canonical && level && <LabelBanner label={canonical} position="top" />}
+      {labelText && <LabelBanner label={labelText} position="top" />}
       <form onSubmit={submit} onChange={() => sent && setSent(undefined)} noValidate aria-busy={busy} className="compose-form">
         <RecipientField
           label="To"
@@ -197,6 +248,7 @@ export function Compose({ client, directory, onSent }: { client: ValiseClient; d
             setTo(v);
             setToDraft(d);
           }}
+          noteOf={noteOf}
           disabled={busy}
         />
         <RecipientField
@@ -210,49 +262,47 @@ export function Compose({ client, directory, onSent }: { client: ValiseClient; d
             setInfo(v);
             setInfoDraft(d);
           }}
+          noteOf={noteOf}
           disabled={busy}
         />
-        {underCleared.length > 0 && (
-          <Status tone="warning">
-            {underCleared.map(directory.nameOf).join(', ')} {underCleared.length === 1 ? 'holds' : 'hold'} a clearance below {level}: the
-            server will not deliver it to them.
-          </Status>
-        )}
         <div className="field">
           <label htmlFor={ids.subject}>Subject</label>
           <input id={ids.subject} value={subject} onChange={(e) => setSubject(e.target.value)} maxLength={500} required disabled={busy} />
         </div>
-        <div className="field-row">
-          <div className="field">
-            <label htmlFor={ids.label}>Classification</label>
-            <input
-              id={ids.label}
-              list={ids.labels}
-              value={label}
-              onChange={(e) => setLabel(e.target.value.toUpperCase())}
-              onBlur={() => setLabel(canonical)}
-              aria-describedby={ids.labelHelp}
-              aria-invalid={aboveClearance}
-              autoComplete="off"
-              spellCheck={false}
-              required
-              disabled={busy}
-            />
-            <datalist id={ids.labels}>
-              {allowedSuggestions.map((s) => (
-                <option key={s} value={s} />
-              ))}
-            </datalist>
-            <p id={ids.labelHelp} className="help" aria-live="polite">
-              {aboveClearance ? (
-                <span className="field-warning">
-                  Above your clearance ({me.clearance}): you cannot originate a {level} cable.
-                </span>
-              ) : (
-                <>Level first, then caveats, e.g. SECRET REL TO NATO. Up to your clearance ({me.clearance}).</>
-              )}
+        {policy && writer ? (
+          <LabelPicker
+            policy={policy}
+            writer={writer}
+            value={choice}
+            labelText={labelText}
+            onChange={(c) => {
+              setChoice(c);
+              if (sent) setSent(undefined);
+            }}
+            disabled={busy}
+          />
+        ) : policyError || meState.error ? (
+          <Alert>
+            <p>
+              {policyError
+                ? `The organisation’s label policy could not be loaded: ${policyError}`
+                : `Your clearance could not be checked with the server: ${meState.error}`}
             </p>
-          </div>
+            <button
+              type="button"
+              onClick={() => {
+                retryPolicy();
+                meState.reload();
+              }}
+            >
+              Try again
+            </button>
+          </Alert>
+        ) : (
+          <Status>Loading the label policy and your clearance…</Status>
+        )}
+        {composed?.problem && <Alert>{composed.problem}</Alert>}
+        <div className="field-row">
           <div className="field">
             <label htmlFor={ids.precedence}>Precedence</label>
             <select id={ids.precedence} value={precedence} onChange={(e) => setPrecedence(e.target.value as Precedence)} disabled={busy}>
@@ -294,9 +344,22 @@ export function Compose({ client, directory, onSent }: { client: ValiseClient; d
         </div>
         {error && <Alert>{error}</Alert>}
         <div className="actions">
-          <button type="submit" className="primary" disabled={busy}>
+          <button type="submit" className="primary" disabled={busy || blocked} aria-describedby={blocked ? ids.sendHelp : undefined}>
             {busy ? 'Encrypting and sending…' : 'Send cable'}
           </button>
+          {blocked && !busy && (
+            <p id={ids.sendHelp} className="send-blocked" role="status">
+              {!ready ? (
+                'Sending is possible once the label policy and your clearance are loaded.'
+              ) : (
+                <>
+                  <span aria-hidden="true">⚠ </span>
+                  Cannot send: {listOf(notCleared.map(directory.nameOf))} {notCleared.length === 1 ? 'is' : 'are'} not cleared for{' '}
+                  {labelText}. Remove {notCleared.length === 1 ? 'this addressee' : 'these addressees'}, or choose a label they may read.
+                </>
+              )}
+            </p>
+          )}
           {busy && (
             <span className="help" role="status">
               Creating the cable’s MLS group for every addressee’s devices, then encrypting.
@@ -304,7 +367,7 @@ export function Compose({ client, directory, onSent }: { client: ValiseClient; d
           )}
         </div>
       </form>
-      {canonical && level && <LabelBanner label={canonical} position="bottom" />}
+      {labelText && <LabelBanner label={labelText} position="bottom" />}
     </section>
   );
 }

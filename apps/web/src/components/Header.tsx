@@ -1,9 +1,11 @@
-import type { ValiseClient } from '@valise/sdk';
+import type { Person, ValiseClient } from '@valise/sdk';
 import type { LiveState } from '../mailbox.ts';
 import type { Route } from '../route.ts';
 
-export function Header({ client, unitName, live }: { client: ValiseClient; unitName: string; live: LiveState }) {
-  const { person, organisation, deviceName } = client.identity;
+/** Who is signed in, where, and at what clearance (`person` as the server last said). */
+export function Header({ client, person, unitName, live }: { client: ValiseClient; person: Person; unitName: string; live: LiveState }) {
+  const { organisation, deviceName } = client.identity;
+  const compartments = person.compartments?.length ? ` (${person.compartments.join(', ')})` : '';
   return (
     <header className="app-header">
       <div className="org">
@@ -23,7 +25,10 @@ export function Header({ client, unitName, live }: { client: ValiseClient; unitN
         </div>
         <div>
           <dt>Clearance</dt>
-          <dd>{person.clearance}</dd>
+          <dd>
+            {person.clearance}
+            {compartments}
+          </dd>
         </div>
         <div>
           <dt>Device</dt>

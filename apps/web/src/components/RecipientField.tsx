@@ -5,6 +5,12 @@ export interface RecipientOption {
   description: string;
 }
 
+/** Something to say about one addressee next to their chip: a warning blocks sending, a note does not. */
+export interface RecipientNote {
+  tone: 'warning' | 'note';
+  text: string;
+}
+
 /** Split typed or pasted text into handles. */
 export function parseHandles(text: string): string[] {
   return text
@@ -25,9 +31,11 @@ export function RecipientField(props: {
   options: RecipientOption[];
   nameOf: (handle: string) => string;
   onChange: (values: string[], draft: string) => void;
+  /** A warning or note per addressee (e.g. not cleared for the chosen label). */
+  noteOf?: (handle: string) => RecipientNote | undefined;
   disabled?: boolean;
 }) {
-  const { label, help, values, draft, options, nameOf, onChange, disabled } = props;
+  const { label, help, values, draft, options, nameOf, onChange, noteOf, disabled } = props;
   const id = useId();
   const listId = `${id}-list`;
   const helpId = `${id}-help`;
@@ -62,25 +70,35 @@ export function RecipientField(props: {
       <label htmlFor={id}>{label}</label>
       {values.length > 0 && (
         <ul className="chips" aria-label={`${label} addressees`}>
-          {values.map((h) => (
-            <li key={h} className="chip">
-              <span>{nameOf(h) === h ? h : `${nameOf(h)} (${h})`}</span>
-              <button
-                type="button"
-                className="chip-remove"
-                onClick={() =>
-                  onChange(
-                    values.filter((v) => v !== h),
-                    draft,
-                  )
-                }
-                aria-label={`Remove ${nameOf(h)} from ${label}`}
-                disabled={disabled}
-              >
-                ×
-              </button>
-            </li>
-          ))}
+          {values.map((h) => {
+            const note = noteOf?.(h);
+            return (
+              <li key={h} className={note ? `chip chip-has-${note.tone}` : 'chip'}>
+                <span>{nameOf(h) === h ? h : `${nameOf(h)} (${h})`}</span>
+                {note && (
+                  <span className="chip-note">
+                    <span aria-hidden="true">{note.tone === 'warning' ? '⚠ ' : '— '}</span>
+                    <span className="visually-hidden">, </span>
+                    {note.text}
+                  </span>
+                )}
+                <button
+                  type="button"
+                  className="chip-remove"
+                  onClick={() =>
+                    onChange(
+                      values.filter((v) => v !== h),
+                      draft,
+                    )
+                  }
+                  aria-label={`Remove ${nameOf(h)} from ${label}`}
+                  disabled={disabled}
+                >
+                  ×
+                </button>
+              </li>
+            );
+          })}
         </ul>
       )}
       <div className="recipient-entry">
