@@ -2,53 +2,17 @@
  * The command-line contract that scripts depend on, exercised exactly as a user would: the real
  * `valise` command starting the server with --demo, logging in two profiles, send/inbox/read --json.
  */
-import { execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { cliBin, type DemoPerson, waitFor } from '../helpers/server.ts';
+import { type CliDemo, cliRunner, errorCode, startCliDemo } from '../helpers/cli.ts';
 
-const exec = promisify(execFile);
-let home: string;
-let dataDir: string;
-let stopServer: () => void;
-let demo: { server: string; people: DemoPerson[] };
-
-async function valise(args: string[], options: { expectFailure?: boolean } = {}) {
-  try {
-    const r = await exec(process.execPath, [cliBin, ...args], {
-      env: { ...process.env, VALISE_HOME: home, VALISE_PASSPHRASE: 'correct horse battery staple' },
-      timeout: 120_000,
-    });
-    if (options.expectFailure) throw new Error(`expected failure, got: ${r.stdout}`);
-    return { stdout: r.stdout, stderr: r.stderr, code: 0 };
-  } catch (err) {
-    const e = err as { stdout: string; stderr: string; code: number };
-    if (!options.expectFailure) throw new Error(`valise ${args.join(' ')} failed (${e.code}): ${e.stderr}`);
-    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
-  }
-}
+let demo: CliDemo;
+let valise: Awaited<ReturnType<typeof cliRunner>>;
 
 beforeAll(async () => {
-  home = await mkdtemp(join(tmpdir(), 'valise-home-'));
-  dataDir = await mkdtemp(join(tmpdir(), 'valise-cli-data-'));
-  const child = spawn(process.execPath, [cliBin, 'server', 'start', '--demo', '--data', dataDir, '--port', '0'], { stdio: 'ignore' });
-  stopServer = () => child.kill('SIGTERM');
-  demo = await waitFor(
-    'demo.json',
-    async () => {
-      const file = join(dataDir, 'demo.json');
-      if (!existsSync(file)) return undefined;
-      const d = JSON.parse(await readFile(file, 'utf8'));
-      return (await fetch(`${d.server}/health`)).ok ? d : undefined;
-    },
-    60_000,
-  );
+  demo = await startCliDemo();
+  valise = await cliRunner();
 });
-afterAll(() => stopServer?.());
+afterAll(() => demo?.stop());
 
 it('writes demo.json with people at every level, a security officer and an administrator', () => {
   expect(demo.server).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -118,11 +82,9 @@ it('fails clearly on bad arguments and wrong passphrases', async () => {
     { expectFailure: true },
   );
   expect(JSON.parse(noBody.stderr).error.code).toBe('BAD_ARGUMENT');
-  const wrong = await exec(process.execPath, [cliBin, '--profile', 's', 'inbox', '--json'], {
-    env: { ...process.env, VALISE_HOME: home, VALISE_PASSPHRASE: 'wrong' },
-  }).catch((e) => e as { stderr: string; code: number });
-  expect((wrong as { code: number }).code).not.toBe(0);
-  expect(JSON.parse((wrong as { stderr: string }).stderr).error.code).toBe('PASSPHRASE_WRONG');
+  const wrong = await valise(['--profile', 's', 'inbox', '--json'], { expectFailure: true, passphrase: 'wrong' });
+  expect(wrong.code).not.toBe(0);
+  expect(errorCode(wrong)).toBe('PASSPHRASE_WRONG');
   const unknown = await valise(['--profile', 'nobody', 'inbox', '--json'], { expectFailure: true });
   expect(JSON.parse(unknown.stderr).error.code).toBe('NOT_ENROLLED');
 });

@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { registerAdminCommands } from './commands/admin.ts';
+import { registerApprovalCommands } from './commands/approvals.ts';
 import { registerConversationCommands } from './commands/conversation.ts';
 import { registerDeviceCommands } from './commands/device.ts';
 import { registerLabelCommands } from './commands/labels.ts';
@@ -27,5 +28,6 @@ registerConversationCommands(program);
 registerDeviceCommands(program);
 registerLabelCommands(program);
 registerAdminCommands(program);
+registerApprovalCommands(program);
 
 await program.parseAsync(process.argv);

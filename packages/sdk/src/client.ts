@@ -3,18 +3,21 @@
  * keys, its groups and the messages it has decrypted, all in injected, encrypted storage.
  */
 import {
+  type ApprovalDecisionResponse,
   type CryptoProvider,
   concatBytes,
   type Device,
   type EnrolResponse,
   fromBase64Url,
   generateHybridKeyPair,
+  type LabelApproval,
   type LabelPolicy,
   type Me,
   type MlsNativePrimitives,
   normaliseEnrolmentCode,
   openAttachment,
   type Person,
+  type RelabelResponse,
   signHybrid,
   toBase64Url,
   type Unit,
@@ -23,10 +26,10 @@ import {
 } from '@valise/protocol';
 import { AdminApi } from './admin.ts';
 import { ApiClient, type FetchLike, normaliseServerUrl } from './api-client.ts';
-import { type ClientCore, listConversations, makeCore } from './core.ts';
+import { type ClientCore, listConversations, loadConversation, makeCore, saveConversation } from './core.ts';
 import { devicesOf, listPeople, listUnits } from './directory.ts';
 import { replenishKeyPackages } from './key-packages.ts';
-import { labelPolicyOf } from './labels.ts';
+import { canonicalLabel, labelPolicyOf } from './labels.ts';
 import { LiveConnection, type LiveEvent, type WebSocketFactory } from './live.ts';
 import { type ConversationRecord, type DeviceIdentityRecord, PRECEDENCE_RANK, type StoredMessage } from './records.ts';
 import {
@@ -207,12 +210,15 @@ export class ValiseClient {
     conversationId: string,
     input: { body: string; subject?: string; attachments?: OutgoingAttachment[] },
   ): Promise<StoredMessage> {
-    const conv = (await listConversations(this.core)).find((c) => c.id === conversationId);
-    if (!conv) throw new ValiseError('CONVERSATION_NOT_FOUND', `this device is not in conversation ${conversationId}`);
-    const send = () =>
+    const current = async () => {
+      const conv = (await listConversations(this.core)).find((c) => c.id === conversationId);
+      if (!conv) throw new ValiseError('CONVERSATION_NOT_FOUND', `this device is not in conversation ${conversationId}`);
+      return conv;
+    };
+    const send = async () =>
       sendToConversation(this.core, conversationId, {
         kind: 'message',
-        label: conv.label,
+        label: (await current()).label,
         precedence: 'ROUTINE',
         subject: input.subject ?? '',
         body: input.body,
@@ -226,10 +232,47 @@ export class ValiseClient {
     } catch (err) {
       // Devices that may no longer read this conversation must be removed first: syncing commits
       // their removal (or processes another member's), then the message goes to the rest only.
-      if (!(err instanceof ValiseError && err.code === 'REMOVAL_PENDING')) throw err;
-      await this.sync();
+      if (err instanceof ValiseError && err.code === 'REMOVAL_PENDING') await this.sync();
+      // Relabelled since this device last looked: take the new label and send under it.
+      else if (err instanceof ValiseError && err.code === 'LABEL_EXCEEDS_CONVERSATION')
+        await this.#refreshConversationLabel(conversationId);
+      else throw err;
       return send();
     }
+  }
+
+  /**
+   * Change a conversation's label. Raising it needs clearance for the new label; lowering it needs
+   * a security officer and a written justification, and from the top level a second officer's
+   * approval (the answer is then `pending-approval`).
+   */
+  async relabel(conversationId: string, label: string, justification?: string): Promise<RelabelResponse> {
+    const { text } = await canonicalLabel(this.core, label);
+    const out = await this.core.api.post<RelabelResponse>(`/conversations/${conversationId}/label`, {
+      label: text,
+      ...(justification ? { justification } : {}),
+    });
+    if (out.status === 'applied') await this.#refreshConversationLabel(conversationId);
+    return out;
+  }
+
+  approvals(status: 'pending' | 'approved' | 'rejected' | 'superseded' = 'pending'): Promise<LabelApproval[]> {
+    return this.core.api.get<LabelApproval[]>(`/approvals?status=${status}`);
+  }
+  approve(approvalId: string): Promise<ApprovalDecisionResponse> {
+    return this.core.api.post<ApprovalDecisionResponse>(`/approvals/${encodeURIComponent(approvalId)}/approve`, {});
+  }
+  reject(approvalId: string): Promise<ApprovalDecisionResponse> {
+    return this.core.api.post<ApprovalDecisionResponse>(`/approvals/${encodeURIComponent(approvalId)}/reject`, {});
+  }
+
+  /** Take the conversation's current label from the server (it may have been relabelled). */
+  async #refreshConversationLabel(conversationId: string): Promise<void> {
+    const view = await this.core.api.get<{ label: string }>(`/conversations/${conversationId}`);
+    await this.core.lock(async () => {
+      const record = await loadConversation(this.core, conversationId);
+      if (record && record.label !== view.label) await saveConversation(this.core, { ...record, label: view.label });
+    });
   }
 
   addMembers(conversationId: string, handles: string[]): Promise<number> {

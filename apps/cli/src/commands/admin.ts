@@ -93,4 +93,81 @@ export function registerAdminCommands(program: Command): void {
         emit(g, code, () => `Enrolment code for ${code.person}: ${code.code}  (expires ${code.expiresAt})`);
       }),
     );
+
+  admin
+    .command('clearance-grant')
+    .description('grant or change a person’s clearance, with expiry and reason (security officers)')
+    .argument('<person>', 'the person’s handle')
+    .requiredOption('--level <level>', 'e.g. SECRET')
+    .requiredOption('--reason <text>', 'why (recorded)')
+    .option('--compartments <list>', 'comma separated compartments', '')
+    .option('--nationality <code>', 'ISO 3166 alpha-3', 'FRD')
+    .option('--expires <date>', 'expiry, ISO 8601 date or date-time')
+    .option('--days <n>', 'or: valid for this many days', '365')
+    .option('--may-export', 'also grant the export right (save to file, print)', false)
+    .action(
+      withClient(async (client, g, person: string, opts: Record<string, string | boolean>) => {
+        const expiresAt = opts.expires ? new Date(String(opts.expires)) : new Date(Date.now() + Number(opts.days) * 86_400_000);
+        if (Number.isNaN(expiresAt.getTime())) throw new ValiseError('BAD_ARGUMENT', '--expires must be a date such as 2027-06-30');
+        const grant = await client.admin.grantClearance({
+          person,
+          level: String(opts.level).toUpperCase(),
+          compartments: list(String(opts.compartments)).map((c) => c.toUpperCase()),
+          nationality: String(opts.nationality).toUpperCase(),
+          expiresAt: expiresAt.toISOString(),
+          reason: String(opts.reason),
+          mayExport: Boolean(opts.mayExport),
+        });
+        emit(
+          g,
+          grant,
+          () =>
+            `Granted ${grant.level}${grant.compartments.length ? `//${grant.compartments.join('/')}` : ''} to ${grant.person} until ${grant.expiresAt} (grant ${grant.id})`,
+        );
+      }),
+    );
+
+  admin
+    .command('clearance-revoke')
+    .description('revoke a clearance grant at once (security officers)')
+    .argument('<grantId>', 'the grant’s id (see admin clearances PERSON)')
+    .requiredOption('--reason <text>', 'why (recorded)')
+    .action(
+      withClient(async (client, g, grantId: string, opts: { reason: string }) => {
+        const grant = await client.admin.revokeClearance(grantId, opts.reason);
+        emit(g, grant, () => `Revoked grant ${grant.id} of ${grant.person} (${grant.level})`);
+      }),
+    );
+
+  admin
+    .command('clearances')
+    .description('a person’s effective clearance, grants and history (security officers)')
+    .argument('<person>', 'the person’s handle')
+    .action(
+      withClient(async (client, g, person: string) => {
+        const c = await client.admin.clearances(person);
+        emit(g, c, () =>
+          [
+            `${c.person}: ${c.effective.level}${c.effective.compartments.length ? `//${c.effective.compartments.join('/')}` : ''} (${c.effective.nationality})` +
+              (c.effective.baseline ? ' — baseline, no grant in force' : ` until ${c.effective.expiresAt}`),
+            ...c.grants.map(
+              (gr) =>
+                `  ${gr.id}  ${gr.status.padEnd(10)} ${gr.level.padEnd(13)} granted ${gr.grantedAt} by ${gr.grantedBy ?? 'the server'}: ${gr.reason}`,
+            ),
+          ].join('\n'),
+        );
+      }),
+    );
+
+  admin
+    .command('security-events')
+    .description('recorded security events: denials, label changes, grants, approvals (security officers)')
+    .option('--type <type>', 'only this type of event')
+    .option('--limit <n>', 'at most this many', '100')
+    .action(
+      withClient(async (client, g, opts: { type?: string; limit: string }) => {
+        const out = await client.admin.securityEvents({ limit: Number(opts.limit), ...(opts.type ? { type: opts.type } : {}) });
+        emit(g, out, () => out.events.map((e) => `${e.at}  ${e.type.padEnd(16)} ${JSON.stringify(e)}`).join('\n') || 'No events.');
+      }),
+    );
 }

@@ -73,4 +73,21 @@ export function registerConversationCommands(program: Command): void {
         emit(g, { removed: deviceIds }, () => `Removed ${deviceIds.join(', ')}`);
       }),
     );
+
+  conv
+    .command('relabel')
+    .description('change a conversation’s label (lowering it needs a security officer and a justification)')
+    .argument('<id>', 'conversation id')
+    .requiredOption('--label <label>', 'the new label')
+    .option('--justification <text>', 'why (required to lower a label; recorded)')
+    .action(
+      withClient(async (client, g, id: string, opts: { label: string; justification?: string }) => {
+        const out = await client.relabel(id, opts.label, opts.justification);
+        emit(g, out, () =>
+          out.status === 'applied'
+            ? `Relabelled ${id} to ${out.conversation.label}`
+            : `Waiting for a second security officer: approval ${out.approval.id} (${out.approval.fromLabel} → ${out.approval.toLabel})`,
+        );
+      }),
+    );
 }

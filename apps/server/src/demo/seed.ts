@@ -47,9 +47,11 @@ export const DEMO_PEOPLE: CreatePersonRequest[] = [
   person('carol', 'Carol Teasdale', 'embassy-vulgaria', 'SECRET', ['user']),
   person('dave', 'Dave Trentino', 'embassy-sylvania', 'RESTRICTED', ['user']),
   person('erin', 'Erin Zeppo', 'embassy-vulgaria', 'UNCLASSIFIED', ['user']),
-  person('frank', 'Frank Chicolini', 'hq', 'SECRET', ['user', 'security-officer']),
+  // Two security officers cleared for the top level, so that two-person integrity (lowering a TOP
+  // SECRET label) can be shown: Frank at headquarters, Heidi as the embassy's regional security officer.
+  person('frank', 'Frank Chicolini', 'hq', 'TOP SECRET', ['user', 'security-officer'], ['CRYPTO', 'NUCLEAR']),
   person('grace', 'Grace Pinky', 'hq', 'CONFIDENTIAL', ['user', 'admin']),
-  person('heidi', 'Heidi Brown', 'embassy-sylvania', 'TOP SECRET', ['user'], ['CRYPTO']),
+  person('heidi', 'Heidi Brown', 'embassy-sylvania', 'TOP SECRET', ['user', 'security-officer'], ['CRYPTO']),
 ];
 
 /** The demo security officer, who granted every demo clearance. */
