@@ -35,6 +35,8 @@ export const ERROR_STATUS = {
   CONFLICT: 409,
   EPOCH_MISMATCH: 409,
   APPROVAL_NOT_PENDING: 409,
+  // Devices that may no longer read a conversation are still in its MLS group: a member must commit their removal first.
+  REMOVAL_PENDING: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   TOO_MANY_REQUESTS: 429,

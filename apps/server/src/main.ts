@@ -14,6 +14,7 @@ import { InProcessBus } from './bus/bus.ts';
 import { type Command, parseCommandLine, USAGE, UsageError } from './cli-args.ts';
 import { databaseConfigFor, type OpenDatabase, openDatabase } from './db/database.ts';
 import { DEMO_ORGANISATION, type DemoPerson, demoPolicyProblem, seedDemo, writeDemoFile } from './demo/seed.ts';
+import { startExpirySweeper } from './identity/expiry-sweeper.ts';
 import { getOrganisation, getPersonRow, getUnit, insertOrganisation } from './identity/store.ts';
 import { createLogger } from './logging.ts';
 import { LabelPolicyFileError, loadLabelPolicy } from './policy/label-policy-file.ts';
@@ -147,7 +148,16 @@ async function start(cmd: Extract<Command, { command: 'start' }>): Promise<void>
       : `The web app is not built (${webRoot}): API only. Build it with \`npm run build\`.`,
   );
   if (demoPeople) printDemo(demoPeople, writeDemoFile(cmd.dataDir, url, demoPeople), url);
-  handleSignals(app.close.bind(app), data, logger);
+  // Expired clearances take their people out of the conversations above their new level.
+  const stopSweeper = startExpirySweeper(app.services.clearances, logger);
+  handleSignals(
+    async () => {
+      await stopSweeper();
+      await app.close();
+    },
+    data,
+    logger,
+  );
 }
 
 function listenError(err: unknown, cmd: Extract<Command, { command: 'start' }>): Error {

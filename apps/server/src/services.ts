@@ -29,7 +29,7 @@ export function createServices(ctx: ServiceContext): Services {
     ctx,
     auth: new AuthenticationService(ctx),
     identity: new IdentityService(ctx, [delivery.revocationHook()]),
-    clearances: new ClearanceService(ctx),
+    clearances: new ClearanceService(ctx, [delivery.clearanceLoweredHook()]),
     delivery,
     engine,
     access,

@@ -275,12 +275,27 @@ export class ValiseClient {
     });
   }
 
+  /**
+   * Devices that may no longer read a conversation must be removed before its membership changes
+   * (the server answers 409 REMOVAL_PENDING to a commit that keeps them): syncing commits their
+   * removal (or processes another member's), then `work` is tried once more.
+   */
+  async #afterPendingRemovals<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      if (!(err instanceof ValiseError && err.code === 'REMOVAL_PENDING')) throw err;
+      await this.sync();
+      return work();
+    }
+  }
+
   addMembers(conversationId: string, handles: string[]): Promise<number> {
-    return addMembers(this.core, conversationId, handles);
+    return this.#afterPendingRemovals(() => addMembers(this.core, conversationId, handles));
   }
 
   removeDevices(conversationId: string, deviceIds: string[]): Promise<void> {
-    return removeConversationDevices(this.core, conversationId, deviceIds);
+    return this.#afterPendingRemovals(() => removeConversationDevices(this.core, conversationId, deviceIds));
   }
 
   conversations(): Promise<ConversationRecord[]> {

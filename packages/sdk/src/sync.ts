@@ -130,6 +130,11 @@ function assertQueueItem(item: QueueItem): void {
   if (item.type === 'message' && (typeof item.messageId !== 'string' || !ID.test(item.messageId))) {
     throw new ValiseError('BAD_QUEUE_ITEM', 'message without a well-formed id');
   }
+  // Removal requests are the server's own (`system`); everything else was sent by a device. An
+  // item that claims otherwise is not what the server sends.
+  if ((item.type === 'removal-required') !== (item.system === true)) {
+    throw new ValiseError('BAD_QUEUE_ITEM', 'only removal requests come from the server itself');
+  }
 }
 
 async function processItem(core: ClientCore, item: QueueItem, result: SyncResult): Promise<void> {
@@ -250,7 +255,8 @@ async function processItem(core: ClientCore, item: QueueItem, result: SyncResult
  * revoked) and asks the remaining members to cut them off cryptographically: the first member to
  * get here commits their removal. The others lose the race (EPOCH_MISMATCH) and simply process
  * that commit further down their queue. A server can only ask for removals, which it could
- * achieve anyway by not forwarding; it can never add anyone this way.
+ * achieve anyway by not forwarding; it can never add anyone this way, and this device never
+ * removes itself (a request naming it is honoured for the others only).
  */
 async function honourRemovalRequest(core: ClientCore, item: QueueItem, payload: Uint8Array): Promise<void> {
   const request = decodeRemovalRequired(payload);

@@ -150,6 +150,8 @@ export interface ClearanceGrantsTable {
   revoked_at: number | null;
   revoked_by: string | null;
   revoke_reason: string | null;
+  /** When the expiry sweep handled this grant's expiry (migration 004); null until it has expired and been swept. */
+  expiry_swept_at: number | null;
 }
 
 /** Every grant and revocation of a clearance, in order; never deleted. */
@@ -180,6 +182,20 @@ export interface LabelApprovalsTable {
   status: string;
   decided_by: string | null;
   decided_at: number | null;
+}
+
+/**
+ * A device that must be cut off from a conversation (migration 004): its person may no longer read
+ * it, or the device was revoked. Until a member commits its removal, no message is accepted into
+ * the conversation; the removing commit deletes the row.
+ */
+export interface PendingRemovalsTable {
+  conversation_id: string;
+  device_id: string;
+  person_handle: string;
+  /** 'clearance-expired' | 'clearance-revoked' | 'clearance-changed' | 'device-revoked'. */
+  reason: string;
+  created_at: number;
 }
 
 /** Security-relevant events: denials, label changes, clearance grants and revocations, approvals, exports. No content, no secrets. */
@@ -214,6 +230,7 @@ export interface DB {
   clearance_history: ClearanceHistoryTable;
   label_approvals: LabelApprovalsTable;
   security_events: SecurityEventsTable;
+  pending_removals: PendingRemovalsTable;
 }
 
 export type Db = Kysely<DB>;

@@ -4,13 +4,20 @@
  * future and carries a reason; a change is simply a newer grant. Nothing is ever deleted: grants
  * keep their revocation, and every grant and revocation is appended to clearance_history and
  * recorded as a security event in the same transaction.
+ *
+ * A clearance that goes down (a lower grant, a revocation, an expiry) must also take the person
+ * out of the MLS groups they may no longer read: the hooks (the delivery service's) run in the
+ * same transaction as the change. Expiry is nobody's action, so `sweepExpiredClearances` (run
+ * every minute by main.ts, by tests after moving the clock) finds the grants that have expired
+ * since it last looked and runs the hooks for their people.
  */
 import type { ClearanceGrant, EffectiveClearanceView, GrantClearanceRequest, LabelPolicy, PersonClearances } from '@valise/protocol';
+import type { BusEvent } from '../bus/bus.ts';
 import type { ServiceContext } from '../context.ts';
 import type { Db } from '../db/schema.ts';
 import { serverError } from '../errors.ts';
 import { newUlid } from '../ids.ts';
-import { actorOfEvent, recordingDenials, recordSecurityEvent } from '../policy/security-events.ts';
+import { actorOfEvent, recordingDenials, recordSecurityEvent, type SecurityEventInput } from '../policy/security-events.ts';
 import type { Actor } from './authentication.ts';
 import { clearanceFromGrant, type EffectiveClearance } from './clearance.ts';
 import {
@@ -22,11 +29,29 @@ import {
   insertHistory,
   liveGrants,
   markGrantRevoked,
+  markGrantsSwept,
+  unsweptExpiredGrants,
 } from './clearance-store.ts';
 import { requireRole } from './roles.ts';
 import { getPersonRow } from './store.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/** How a person's clearance went down, and who did it (null: the server, for an expiry). */
+export interface ClearanceChange {
+  reason: 'clearance-changed' | 'clearance-revoked' | 'clearance-expired';
+  actor: SecurityEventInput['actor'];
+}
+
+/**
+ * Runs in the transaction of a change that may have lowered a person's clearance (with the change
+ * visible): cuts the person off from what they may no longer read. Returns bus events to publish
+ * once the transaction commits.
+ */
+export type ClearanceLoweredHook = (trx: Db, person: string, change: ClearanceChange) => Promise<BusEvent[]>;
+
+/** Grants handled per round of the expiry sweep. */
+const SWEEP_BATCH = 500;
 
 export interface NewGrant {
   person: string;
@@ -79,6 +104,7 @@ export async function recordGrant(trx: Db, ctx: ServiceContext, grant: NewGrant,
     revoked_at: null,
     revoked_by: null,
     revoke_reason: null,
+    expiry_swept_at: null,
   };
   await insertGrant(trx, row);
   const details = {
@@ -111,9 +137,17 @@ export async function recordGrant(trx: Db, ctx: ServiceContext, grant: NewGrant,
 
 export class ClearanceService {
   readonly #ctx: ServiceContext;
+  readonly #loweredHooks: ClearanceLoweredHook[];
 
-  constructor(ctx: ServiceContext) {
+  constructor(ctx: ServiceContext, loweredHooks: ClearanceLoweredHook[] = []) {
     this.#ctx = ctx;
+    this.#loweredHooks = loweredHooks;
+  }
+
+  async #lowered(trx: Db, person: string, change: ClearanceChange): Promise<BusEvent[]> {
+    const events: BusEvent[] = [];
+    for (const hook of this.#loweredHooks) events.push(...(await hook(trx, person, change)));
+    return events;
   }
 
   /** Grant (or change) a person's clearance. Security officers only, and never their own. */
@@ -124,10 +158,18 @@ export class ClearanceService {
         throw serverError('FORBIDDEN', 'a security officer cannot grant their own clearance: another security officer must');
       }
       const expiresAt = new Date(req.expiresAt);
-      const row = await this.#ctx.db.transaction().execute(async (trx) => {
+      const { row, events } = await this.#ctx.db.transaction().execute(async (trx) => {
         if (!(await getPersonRow(trx, req.person))) throw serverError('NOT_FOUND', 'no such person');
-        return recordGrant(trx, this.#ctx, { ...req, expiresAt, mayExport: req.mayExport ?? false, grantedBy: actor.person.handle }, actor);
+        const row = await recordGrant(
+          trx,
+          this.#ctx,
+          { ...req, expiresAt, mayExport: req.mayExport ?? false, grantedBy: actor.person.handle },
+          actor,
+        );
+        // A new grant may be lower than the one it replaces (level, compartments, nationality).
+        return { row, events: await this.#lowered(trx, req.person, { reason: 'clearance-changed', actor: actorOfEvent(actor) }) };
       });
+      await this.#ctx.bus.publish(events);
       return this.#view(row, row.id);
     });
   }
@@ -138,7 +180,7 @@ export class ClearanceService {
       requireRole(actor, 'security-officer');
       const { db, clock, crypto } = this.#ctx;
       const now = clock();
-      const row = await db.transaction().execute(async (trx) => {
+      const { row, events } = await db.transaction().execute(async (trx) => {
         const grant = await getGrant(trx, grantId);
         if (!grant) throw serverError('NOT_FOUND', 'no such clearance grant');
         if (!(await markGrantRevoked(trx, grantId, actor.person.handle, reason, now))) {
@@ -163,11 +205,43 @@ export class ClearanceService {
         });
         const after = await getGrant(trx, grantId);
         if (!after) throw serverError('INTERNAL', 'revoked grant vanished');
-        return after;
+        const events = await this.#lowered(trx, grant.person_handle, { reason: 'clearance-revoked', actor: actorOfEvent(actor) });
+        return { row: after, events };
       });
+      await this.#ctx.bus.publish(events);
       const live = (await liveGrants(db, [row.person_handle], now)).get(row.person_handle);
       return this.#view(row, live?.id ?? null);
     });
+  }
+
+  /**
+   * Handle every grant that has expired (by the injected clock) since the last sweep: its person is
+   * cut off from what they may no longer read, then the grant is marked swept, one transaction per
+   * person. Idempotent: a second sweep finds nothing to do, and removals already pending are not
+   * asked for again.
+   */
+  async sweepExpiredClearances(): Promise<{ grants: number; people: string[] }> {
+    const { db, clock, bus } = this.#ctx;
+    let grants = 0;
+    const people = new Set<string>();
+    for (;;) {
+      const now = clock();
+      const expired = await unsweptExpiredGrants(db, now, SWEEP_BATCH);
+      if (expired.length === 0) break;
+      const byPerson = new Map<string, string[]>();
+      for (const g of expired) byPerson.set(g.person_handle, [...(byPerson.get(g.person_handle) ?? []), g.id]);
+      for (const [person, ids] of byPerson) {
+        const events = await db.transaction().execute(async (trx) => {
+          const events = await this.#lowered(trx, person, { reason: 'clearance-expired', actor: { person: null, device: null } });
+          await markGrantsSwept(trx, ids, now);
+          return events;
+        });
+        await bus.publish(events);
+        people.add(person);
+        grants += ids.length;
+      }
+    }
+    return { grants, people: [...people].sort() };
   }
 
   /** A person's effective clearance, every grant they were given and every change, oldest first. */

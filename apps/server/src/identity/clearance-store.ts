@@ -51,6 +51,31 @@ export async function liveGrants(db: Db, handles: readonly string[] | undefined,
   return out;
 }
 
+/** Up to `limit` grants that have expired by `now` and whose expiry the sweep has not handled yet. */
+export async function unsweptExpiredGrants(db: Db, now: Date, limit: number): Promise<{ id: string; person_handle: string }[]> {
+  return db
+    .selectFrom('clearance_grants')
+    .select(['id', 'person_handle'])
+    .where('expiry_swept_at', 'is', null)
+    .where('expires_at', '<=', now.getTime())
+    .orderBy('expires_at')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}
+
+/** Record that the sweep has handled these grants' expiry. */
+export async function markGrantsSwept(db: Db, ids: readonly string[], now: Date): Promise<void> {
+  for (const part of chunks(ids)) {
+    await db
+      .updateTable('clearance_grants')
+      .set({ expiry_swept_at: now.getTime() })
+      .where('id', 'in', part)
+      .where('expiry_swept_at', 'is', null)
+      .execute();
+  }
+}
+
 /** Every grant of a person, oldest first. */
 export async function grantsOf(db: Db, person: string): Promise<ClearanceGrantRow[]> {
   return db.selectFrom('clearance_grants').selectAll().where('person_handle', '=', person).orderBy('granted_at').orderBy('id').execute();

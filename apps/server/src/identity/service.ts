@@ -5,6 +5,7 @@
  */
 import type { CreatePersonRequest, Device, EnrolmentCodeResponse, Person, Unit } from '@valise/protocol';
 import { utf8 } from '@valise/protocol';
+import type { BusEvent } from '../bus/bus.ts';
 import type { ServiceContext } from '../context.ts';
 import type { Db } from '../db/schema.ts';
 import { isUniqueViolation } from '../db/transactions.ts';
@@ -32,8 +33,11 @@ export { requireRole } from './roles.ts';
 
 export const DEFAULT_ENROLMENT_CODE_TTL_SECONDS = 7 * 24 * 3600;
 
-/** Runs inside the revocation transaction: other capabilities drop what a revoked device held. */
-export type RevocationHook = (trx: Db, deviceId: string, now: Date) => Promise<void>;
+/**
+ * Runs inside the revocation transaction: other capabilities drop what a revoked device held and
+ * have it cut off from its conversations. Returns bus events to publish once the revocation commits.
+ */
+export type RevocationHook = (trx: Db, deviceId: string, now: Date, actor: Actor) => Promise<BusEvent[] | undefined>;
 
 /** Who grants a person's initial clearance, and why, when the server itself creates them (seeding). */
 export interface InitialGrant {
@@ -181,8 +185,9 @@ export class IdentityService {
   // ---- revocation ----------------------------------------------------------------------------------
   /**
    * Revoke a device: its sessions end at once, it can no longer authenticate, it is never again
-   * queued anything and its key packages are dropped so no one can add it to a group. Allowed for
-   * the device's own person (a lost second device) and for security officers.
+   * queued anything and its key packages are dropped so no one can add it to a group; the members
+   * of its conversations are asked to remove it from their MLS groups. Allowed for the device's
+   * own person (a lost second device) and for security officers.
    */
   async revokeDevice(actor: Actor, deviceId: string): Promise<Device> {
     const { db, clock, bus } = this.#ctx;
@@ -192,12 +197,13 @@ export class IdentityService {
     const now = clock();
     const revokedNow = await db.transaction().execute(async (trx) => {
       const changed = await markDeviceRevoked(trx, deviceId, now);
-      if (!changed) return false;
+      if (!changed) return undefined;
       await deleteSessionsOf(trx, deviceId);
-      for (const hook of this.#revocationHooks) await hook(trx, deviceId, now);
-      return true;
+      const events: BusEvent[] = [{ type: 'revoked', deviceId }];
+      for (const hook of this.#revocationHooks) events.push(...((await hook(trx, deviceId, now, actor)) ?? []));
+      return events;
     });
-    if (revokedNow) await bus.publish([{ type: 'revoked', deviceId }]);
+    if (revokedNow) await bus.publish(revokedNow);
     const after = await getDeviceRow(db, deviceId);
     if (!after) throw serverError('NOT_FOUND', 'no such device');
     return deviceFromRow(after);

@@ -11,8 +11,11 @@ import type { AccessControl } from '../policy/access.ts';
 import { recordSecurityEvent } from '../policy/security-events.ts';
 import type { QueuedPayload } from './queue-store.ts';
 
-/** Queue items that carry content or keys of a conversation: withheld from devices that may not read it. */
-const CONTENT_ITEMS: ReadonlySet<string> = new Set(['welcome', 'commit', 'message']);
+/**
+ * Queue items about a conversation: content or keys (welcome, commit, message), or who is being cut
+ * off from it (removal-required). Withheld from devices that may not read it.
+ */
+const CONTENT_ITEMS: ReadonlySet<string> = new Set(['welcome', 'commit', 'message', 'removal-required']);
 
 type Caller = Awaited<ReturnType<AccessControl['caller']>>;
 

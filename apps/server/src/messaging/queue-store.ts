@@ -5,14 +5,34 @@
  * 1,000 queue rows. A payload is deleted when the last device acknowledges it.
  */
 import type { Selectable } from 'kysely';
+import type { BusEvent } from '../bus/bus.ts';
 import type { Db, Dialect, PayloadsTable } from '../db/schema.ts';
 import { chunks } from '../db/transactions.ts';
 
-export type PayloadType = 'welcome' | 'commit' | 'message';
+/** MLS messages from devices, and the server's own requests to remove devices (removal-required). */
+export type PayloadType = 'welcome' | 'commit' | 'message' | 'removal-required';
 export type PayloadRow = Selectable<PayloadsTable>;
 
 export async function insertPayload(db: Db, payload: PayloadRow): Promise<void> {
   await db.insertInto('payloads').values(payload).execute();
+}
+
+/**
+ * Store a payload once and queue it for `recipients` (revoked devices skipped); a payload with no
+ * live recipient is not kept. Returns the bus events to publish once the transaction has committed.
+ */
+export async function storeAndQueue(
+  trx: Db,
+  dialect: Dialect,
+  payload: Omit<PayloadRow, 'size' | 'created_at' | 'type'> & { type: PayloadType },
+  recipients: readonly string[],
+  now: Date,
+): Promise<BusEvent[]> {
+  if (recipients.length === 0) return [];
+  await insertPayload(trx, { ...payload, size: payload.data.length, created_at: now.getTime() });
+  const assigned = await enqueue(trx, dialect, recipients, payload.id);
+  if (assigned.length === 0) await trx.deleteFrom('payloads').where('id', '=', payload.id).execute();
+  return assigned.map((a) => ({ type: 'queue', deviceId: a.deviceId, seq: a.seq }));
 }
 
 /**

@@ -265,13 +265,16 @@ describe.each(DIALECTS)('delivery service on %s', (dialect) => {
       keyPackages: [],
       missing: [erin.device.deviceId],
     });
-    await ds().sendMessage(alice.actor, id, { epoch: 1, ciphertext: b64('not for erin'), label: 'SECRET', precedence: 'ROUTINE' });
-    expect(await world.tdb.db.selectFrom('queue').select('seq').where('device_id', '=', erin.device.deviceId).execute()).toEqual([]);
+    // Erin's device still holds the epoch's secrets: nothing is sent until a member removes it.
+    const notForErin = { epoch: 1, ciphertext: b64('not for erin'), label: 'SECRET', precedence: 'ROUTINE' } as const;
+    await refused(ds().sendMessage(alice.actor, id, notForErin), 'REMOVAL_PENDING');
     // A revoked device cannot be added, but can still be removed from the group.
     const other = newGroupId();
     await ds().createConversation(alice.actor, { id: other, kind: 'group', label: 'SECRET', suite: 1 });
     await refused(ds().commit(alice.actor, other, commitReq(0, { added: [erin.device.deviceId], welcome: b64('w') })), 'DEVICE_REVOKED');
     expect(await ds().commit(alice.actor, id, commitReq(1, { removed: [erin.device.deviceId] }))).toEqual({ epoch: 2 });
+    await ds().sendMessage(alice.actor, id, { ...notForErin, epoch: 2 });
+    expect(await world.tdb.db.selectFrom('queue').select('seq').where('device_id', '=', erin.device.deviceId).execute()).toEqual([]);
   });
 
   it('deletes a payload once every recipient has acknowledged it, also when they ack at the same moment', async () => {

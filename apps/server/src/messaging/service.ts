@@ -11,6 +11,11 @@
  * sender and dominated by the conversation's; a member whose clearance no longer dominates the
  * label gets nothing of it (its tree, attachments, queue items). Refusals are 403s with the
  * policy's code, recorded as security events.
+ *
+ * And the keys: when a member's devices may no longer read a conversation (clearance lowered,
+ * revoked or expired; device revoked) the server has them removed from its MLS group (removals.ts):
+ * until a member's commit removes them, no message is accepted (409 REMOVAL_PENDING) and no commit
+ * that keeps them is either.
  */
 import {
   type ClaimKeyPackagesResponse,
@@ -30,10 +35,11 @@ import { chunks, isUniqueViolation } from '../db/transactions.ts';
 import { decodeField } from '../encoding.ts';
 import { serverError } from '../errors.ts';
 import type { Actor } from '../identity/authentication.ts';
+import type { ClearanceLoweredHook } from '../identity/clearance-service.ts';
 import type { RevocationHook } from '../identity/service.ts';
 import { newUlid } from '../ids.ts';
 import type { AccessControl } from '../policy/access.ts';
-import { recordingDenials } from '../policy/security-events.ts';
+import { actorOfEvent, recordingDenials, recordSecurityEvent } from '../policy/security-events.ts';
 import { getBlob, insertBlob } from './blob-store.ts';
 import {
   addMembers,
@@ -58,16 +64,9 @@ import {
   takeKeyPackage,
 } from './key-package-store.ts';
 import { assertCleared, conversationsNoLongerReadable, recordWithheld, withheldItems } from './label-checks.ts';
-import {
-  acknowledge,
-  clearQueue,
-  dropQueued,
-  enqueue,
-  insertPayload,
-  type PayloadRow,
-  type PayloadType,
-  readQueue,
-} from './queue-store.ts';
+import { acknowledge, clearQueue, dropQueued, type PayloadType, readQueue, storeAndQueue } from './queue-store.ts';
+import { clearPendingRemovals, pendingRemovalsOf } from './removal-store.ts';
+import { cutsOfDevice, requireRemovals } from './removals.ts';
 
 /** At most this many unclaimed key packages per device and suite: uploads beyond are refused. */
 export const MAX_KEY_PACKAGES_PER_SUITE = 1000;
@@ -91,11 +90,32 @@ export class DeliveryService {
     return recordingDenials(this.#ctx, actor, { action, target: `conversation:${conversationId}` }, work);
   }
 
-  /** Drop what a revoked device held here: its queue and its unclaimed key packages. */
+  /**
+   * Drop what a revoked device held here (its queue, its unclaimed key packages), and have it cut
+   * off from every conversation it is a member of (see removals.ts).
+   */
   revocationHook(): RevocationHook {
-    return async (trx, deviceId) => {
+    return async (trx, deviceId, _now, actor) => {
       await clearQueue(trx, this.#ctx.dialect, deviceId);
       await deleteKeyPackagesOf(trx, deviceId);
+      return requireRemovals(this.#ctx, trx, await cutsOfDevice(trx, deviceId), {
+        reason: 'device-revoked',
+        actor: actorOfEvent(actor),
+      });
+    };
+  }
+
+  /**
+   * After a person's clearance was lowered, revoked or expired (inside that change's transaction):
+   * have their devices cut off from every conversation they may no longer read.
+   */
+  clearanceLoweredHook(): ClearanceLoweredHook {
+    return async (trx, person, cause) => {
+      const cuts = (await conversationsNoLongerReadable(trx, this.#access, person)).map((c) => ({
+        conversationId: c.conversationId,
+        devices: c.deviceIds.map((deviceId) => ({ deviceId, person })),
+      }));
+      return requireRemovals(this.#ctx, trx, cuts, cause);
     };
   }
 
@@ -260,7 +280,7 @@ export class DeliveryService {
   }
 
   async #commit(actor: Actor, id: string, req: CommitRequest): Promise<{ epoch: number }> {
-    const { db, clock, crypto } = this.#ctx;
+    const { db, dialect, clock, crypto } = this.#ctx;
     const commit = decodeField(req.commit, 'commit');
     const welcome = req.welcome === undefined ? undefined : decodeField(req.welcome, 'welcome');
     const ratchetTree = decodeField(req.ratchetTree, 'ratchetTree');
@@ -284,6 +304,20 @@ export class DeliveryService {
       for (const d of req.removed) {
         if (!memberIds.has(d)) throw serverError('CONFLICT', `removed device ${d} is not a member`);
       }
+      // Devices pending removal hold this epoch's secrets: no commit may carry the group into a new
+      // epoch with them still in it.
+      const kept = (await pendingRemovalsOf(trx, id)).filter((p) => !removedSet.has(p.device_id));
+      if (kept.length > 0) {
+        const shown =
+          kept
+            .slice(0, 10)
+            .map((p) => p.device_id)
+            .join(', ') + (kept.length > 10 ? ` and ${kept.length - 10} more` : '');
+        throw serverError(
+          'REMOVAL_PENDING',
+          `devices ${shown} may no longer read this conversation: a commit must remove them (sync, then retry)`,
+        );
+      }
       const added: { deviceId: string; person: string }[] = [];
       const addedRows = new Map<string, { person_handle: string; revoked_at: number | null }>();
       for (const part of chunks(req.added)) {
@@ -304,18 +338,41 @@ export class DeliveryService {
       await removeMembers(trx, id, req.removed);
       await addMembers(trx, id, added, newEpoch);
       await storeRatchetTree(trx, id, newEpoch, ratchetTree);
+      const completed = await clearPendingRemovals(trx, id, req.removed);
+      // A row left by a revocation that raced with this device's earlier removal must not block it once re-added.
+      await clearPendingRemovals(
+        trx,
+        id,
+        added.map((a) => a.deviceId),
+      );
+      if (completed.length > 0) {
+        await recordSecurityEvent(trx, this.#ctx, {
+          type: 'removal-completed',
+          actor: actorOfEvent(actor),
+          target: `conversation:${id}`,
+          code: null,
+          details: {
+            devices: completed.map((c) => c.device_id),
+            people: [...new Set(completed.map((c) => c.person_handle))],
+            reasons: [...new Set(completed.map((c) => c.reason))],
+            epoch: newEpoch,
+          },
+        });
+      }
 
       const base = { conversation_id: id, sender_device_id: actor.deviceId, sender_person: actor.person.handle, label: conversation.label };
       const commitRecipients = members.map((m) => m.deviceId).filter((d) => d !== actor.deviceId);
-      const events: BusEvent[] = await this.#storeAndQueue(
+      const events: BusEvent[] = await storeAndQueue(
         trx,
+        dialect,
         { ...base, id: newUlid(now, crypto.randomBytes), type: 'commit', epoch: req.epoch, precedence: null, data: commit },
         commitRecipients,
         now,
       );
       if (welcome) {
-        const welcomeEvents = await this.#storeAndQueue(
+        const welcomeEvents = await storeAndQueue(
           trx,
+          dialect,
           { ...base, id: newUlid(now, crypto.randomBytes), type: 'welcome', epoch: newEpoch, precedence: null, data: welcome },
           added.map((a) => a.deviceId),
           now,
@@ -365,6 +422,13 @@ export class DeliveryService {
           `sending a message labelled ${label.text} into this conversation`,
           conversation.label,
         );
+        // Nothing new is encrypted to an epoch whose secrets devices hold that may no longer read it.
+        if ((await pendingRemovalsOf(trx, id)).length > 0) {
+          throw serverError(
+            'REMOVAL_PENDING',
+            'devices that may no longer read this conversation are still in its group: sync (which commits their removal), then send again',
+          );
+        }
         if (conversation.epoch !== req.epoch) {
           throw serverError(
             'EPOCH_MISMATCH',
@@ -372,8 +436,9 @@ export class DeliveryService {
           );
         }
         const recipients = (await membersOf(trx, id)).map((m) => m.deviceId).filter((d) => d !== actor.deviceId);
-        return this.#storeAndQueue(
+        return storeAndQueue(
           trx,
+          this.#ctx.dialect,
           {
             id: messageId,
             conversation_id: id,
@@ -392,20 +457,6 @@ export class DeliveryService {
     );
     await this.#ctx.bus.publish(events);
     return { id: messageId };
-  }
-
-  /** Store a payload once and queue it; a payload with no live recipient is not kept. */
-  async #storeAndQueue(
-    trx: Db,
-    payload: Omit<PayloadRow, 'size' | 'created_at' | 'type'> & { type: PayloadType },
-    recipients: string[],
-    now: Date,
-  ): Promise<BusEvent[]> {
-    if (recipients.length === 0) return [];
-    await insertPayload(trx, { ...payload, size: payload.data.length, created_at: now.getTime() });
-    const assigned = await enqueue(trx, this.#ctx.dialect, recipients, payload.id);
-    if (assigned.length === 0) await trx.deleteFrom('payloads').where('id', '=', payload.id).execute();
-    return assigned.map((a) => ({ type: 'queue', deviceId: a.deviceId, seq: a.seq }));
   }
 
   // ---- the device's queue ------------------------------------------------------------------------
@@ -437,6 +488,7 @@ export class DeliveryService {
         epoch: payload.epoch,
         payload: toBase64Url(payload.data),
         sender: { deviceId: payload.sender_device_id, person: payload.sender_person },
+        ...(payload.type === 'removal-required' ? { system: true as const } : {}),
         ...(payload.type === 'message' ? { messageId: payload.id } : {}),
         label: payload.label,
         ...(payload.precedence ? { precedence: payload.precedence as NonNullable<QueueItem['precedence']> } : {}),

@@ -29,7 +29,19 @@ const SecurityEventsQuery = {
   properties: {
     after: { type: 'string', pattern: '^[0-9A-HJKMNP-TV-Z]{26}$', description: 'events after this event id' },
     limit: { type: 'string', pattern: '^([1-9][0-9]{0,2}|1000)$', description: '1..1000 (default 100)' },
-    type: { type: 'string', enum: ['access-denied', 'label-change', 'clearance-grant', 'clearance-revoke', 'approval', 'export'] },
+    type: {
+      type: 'string',
+      enum: [
+        'access-denied',
+        'label-change',
+        'clearance-grant',
+        'clearance-revoke',
+        'approval',
+        'export',
+        'removal-required',
+        'removal-completed',
+      ],
+    },
   },
   additionalProperties: false,
 } as const;

@@ -1,8 +1,8 @@
 /**
  * Security events: denials, label changes, clearance grants and revocations, two-person approvals,
- * exports. Every one goes through `recordSecurityEvent`, the one place that writes them (a later
- * step appends them to the Merkle log from there). They name who, what and why, never content,
- * keys, tokens or justification texts.
+ * exports, removals of devices from conversations (required, completed). Every one goes through
+ * `recordSecurityEvent`, the one place that writes them (a later step appends them to the Merkle
+ * log from there). They name who, what and why, never content, keys, tokens or justification texts.
  */
 import { type SecurityEvent, ValiseError } from '@valise/protocol';
 import type { ServiceContext } from '../context.ts';
@@ -11,7 +11,15 @@ import { statusOf } from '../errors.ts';
 import type { Actor } from '../identity/authentication.ts';
 import { newUlid } from '../ids.ts';
 
-export type SecurityEventType = 'access-denied' | 'label-change' | 'clearance-grant' | 'clearance-revoke' | 'approval' | 'export';
+export type SecurityEventType =
+  | 'access-denied'
+  | 'label-change'
+  | 'clearance-grant'
+  | 'clearance-revoke'
+  | 'approval'
+  | 'export'
+  | 'removal-required'
+  | 'removal-completed';
 
 export interface SecurityEventInput {
   type: SecurityEventType;

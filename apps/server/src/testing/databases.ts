@@ -86,6 +86,7 @@ export async function countRows(db: Db): Promise<Record<string, number>> {
     'clearance_grants',
     'clearance_history',
     'label_approvals',
+    'pending_removals',
   ] as const;
   const out: Record<string, number> = {};
   for (const table of tables) {

@@ -229,7 +229,13 @@ export const QueueItem = Type.Object({
   conversationKind: ConversationKind,
   epoch: Type.Integer(),
   payload: Base64Url(LIMITS.mlsMessageBytes),
+  /**
+   * Who the item is from. On `removal-required` items, which the server itself writes (`system`),
+   * no device sent anything: the sender names the first device the request is about, and its person.
+   */
   sender: Type.Object({ deviceId: Id, person: Handle }),
+  /** True on items the server originates (`removal-required`), absent on everything a device sent. */
+  system: Type.Optional(Type.Literal(true)),
   /** Present on messages. */
   messageId: Type.Optional(Id),
   label: LabelText,

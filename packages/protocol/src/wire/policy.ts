@@ -153,6 +153,10 @@ export const SecurityEventType = Type.Union([
   Type.Literal('clearance-revoke'),
   Type.Literal('approval'),
   Type.Literal('export'),
+  // A member's devices must be cut off from a conversation (clearance lowered, expired or revoked,
+  // device revoked), and the commit that cut them off.
+  Type.Literal('removal-required'),
+  Type.Literal('removal-completed'),
 ]);
 export const SecurityEvent = Type.Object({
   id: Id,

@@ -45,7 +45,7 @@ describe.each(DIALECTS)('migration 003 (clearances and policy) on %s', (dialect)
         .execute();
 
       const before = Date.now();
-      expect(await migrateToLatest(raw, dialect)).toEqual(['003_clearances_and_policy']);
+      expect(await migrateToLatest(raw, dialect)).toContain('003_clearances_and_policy');
       const grants = await tdb.db.selectFrom('clearance_grants').selectAll().orderBy('person_handle').execute();
       expect(grants.map((g) => [g.person_handle, g.level, JSON.parse(g.compartments), g.nationality, g.granted_by, g.revoked_at])).toEqual([
         ['ann@x.example', 'SECRET', ['CRYPTO', 'NUCLEAR'], 'FRD', null, null],

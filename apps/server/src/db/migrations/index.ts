@@ -8,12 +8,14 @@ import type { Dialect } from '../schema.ts';
 import { initialSchema } from './001_initial.ts';
 import { keyPackageExpiry } from './002_key_package_expiry.ts';
 import { clearancesAndPolicy } from './003_clearances_and_policy.ts';
+import { pendingRemovals } from './004_pending_removals.ts';
 
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
   return {
     '001_initial': initialSchema(dialect),
     '002_key_package_expiry': keyPackageExpiry(),
     '003_clearances_and_policy': clearancesAndPolicy(),
+    '004_pending_removals': pendingRemovals(),
   };
 }
 
