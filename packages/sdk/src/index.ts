@@ -1,23 +1,8 @@
-// The domain types and errors apps work with, so that apps need only the SDK.
-export type { ClearanceProfile, Device, LabelLevel, LabelPolicy, Me, Organisation, Person, SecurityLabel, Unit } from '@valise/protocol';
-export {
-  clearanceDominates,
-  DEFAULT_LABEL_POLICY,
-  formatLabel,
-  hasCode,
-  LIMITS,
-  levelRank,
-  levelStyle,
-  parseLabel,
-  releasableCountries,
-  ValiseError,
-  writableCompartments,
-  writableLevels,
-} from '@valise/protocol';
 export * from './admin.ts';
 export * from './aead-cipher.ts';
 export * from './api-client.ts';
 export * from './client.ts';
+export * from './domain.ts';
 export * from './labels.ts';
 export type { LiveConnection, LiveEvent, WebSocketFactory } from './live.ts';
 export type * from './records.ts';

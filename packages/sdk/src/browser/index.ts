@@ -9,23 +9,7 @@ import { cryptoKeyStorageCipher, loadOrCreateStorageKey } from './device-key.ts'
 import { deleteDatabase, openDatabase } from './indexeddb.ts';
 import { IndexedDbStore } from './indexeddb-store.ts';
 
-// What a browser application needs from the protocol, so that it depends on the SDK alone: the
-// domain types and errors, and for labels the policy's levels and colours, the canonical text,
-// and who may read or write what.
-export type { ClearanceProfile, Device, LabelLevel, LabelPolicy, Me, Organisation, Person, SecurityLabel, Unit } from '@valise/protocol';
-export {
-  clearanceDominates,
-  formatLabel,
-  hasCode,
-  LIMITS,
-  levelRank,
-  levelStyle,
-  parseLabel,
-  releasableCountries,
-  ValiseError,
-  writableCompartments,
-  writableLevels,
-} from '@valise/protocol';
+export * from '../domain.ts';
 export { clearanceOf } from '../labels.ts';
 export { cryptoKeyStorageCipher, loadOrCreateStorageKey } from './device-key.ts';
 export { IndexedDbStore } from './indexeddb-store.ts';
