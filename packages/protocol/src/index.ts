@@ -7,6 +7,8 @@ export * from './labels/index.ts';
 export * from './messaging/attachment.ts';
 export * from './messaging/content.ts';
 export * from './mls/index.ts';
+export * from './note/index.ts';
+export * from './tlog/index.ts';
 export * from './wire/api.ts';
 export * from './wire/common.ts';
 export * from './wire/policy.ts';

@@ -1,0 +1,6 @@
+export * from './bundle.ts';
+export * from './hash.ts';
+export * from './merkle.ts';
+export * from './tile-audit.ts';
+export * from './tiles.ts';
+export * from './verify.ts';
