@@ -8,6 +8,9 @@ import { type CryptoProvider, DEFAULT_LABEL_POLICY, ErrorBody, Health, type Labe
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { sql } from 'kysely';
 import pkg from '../package.json' with { type: 'json' };
+import { generateLogKeys, type LogKeys } from './audit/keys.ts';
+import { auditLogRoutes } from './audit/routes.ts';
+import { AuditLog } from './audit/service.ts';
 import { type Bus, InProcessBus } from './bus/bus.ts';
 import type { ServiceContext } from './context.ts';
 import type { Db, Dialect } from './db/schema.ts';
@@ -42,6 +45,10 @@ export interface ServerDeps {
   bus?: Bus;
   /** How long a WebSocket may take to send its auth frame (tests shorten it). */
   wsAuthTimeoutMs?: number;
+  /** The audit log's signing keys (main.ts keeps them in DIR/log-keys.json); fresh ones otherwise. */
+  logKeys?: LogKeys;
+  /** Sign a new checkpoint this often when the log has grown; none when absent (tests ask on demand). */
+  checkpointIntervalMs?: number;
 }
 
 /** Requests without a route-specific limit (enrolment, admin, claims) stay small. */
@@ -50,6 +57,7 @@ const DEFAULT_BODY_LIMIT = 1024 * 1024;
 declare module 'fastify' {
   interface FastifyInstance {
     services: Services;
+    auditLog: AuditLog;
   }
 }
 
@@ -78,6 +86,14 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     onConstructorPoisoning: 'error',
   });
   app.decorate('services', services);
+  const auditLog = await AuditLog.create({
+    db: deps.db,
+    crypto: deps.crypto,
+    clock: deps.clock,
+    domain: deps.organisation.domain,
+    keys: deps.logKeys ?? generateLogKeys(deps.crypto.randomBytes),
+  });
+  app.decorate('auditLog', auditLog);
   // The API speaks JSON (and octet-stream for attachments): plain text is refused with 415.
   app.removeContentTypeParser('text/plain');
   // Fastify's JSON parser (prototype poisoning refused), except that an empty body is "no body":
@@ -141,6 +157,15 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(policyRoutes, { services });
   await app.register(messagingRoutes, { services });
   await app.register(websocketRoutes, { services, ...(deps.wsAuthTimeoutMs ? { authTimeoutMs: deps.wsAuthTimeoutMs } : {}) });
+
+  await app.register(auditLogRoutes, { log: auditLog });
+  if (deps.checkpointIntervalMs !== undefined) {
+    const timer = setInterval(() => {
+      auditLog.checkpoint().catch((err: unknown) => app.log.error({ err }, 'checkpoint failed'));
+    }, deps.checkpointIntervalMs);
+    timer.unref();
+    app.addHook('onClose', async () => clearInterval(timer));
+  }
 
   if (ownBus) app.addHook('onClose', async () => bus.close());
   await app.ready();

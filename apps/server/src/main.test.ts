@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_LABEL_POLICY, generateHybridKeyPair, toBase64Url } from '@valise/protocol';
+import { DEFAULT_LABEL_POLICY, generateHybridKeyPair, noteVerifierFromKey, openCheckpoint, toBase64Url } from '@valise/protocol';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TEST_POSTGRES_URL } from './testing/databases.ts';
@@ -105,6 +105,35 @@ describe('the server process', () => {
     expect(second.people.find((p) => p.handle === erin.handle)!.code).not.toBe(erin.code);
     expect(second.people.every((p) => typeof p.code === 'string')).toBe(true);
     again.child.kill('SIGINT');
+    expect(await again.exited).toBe(0);
+  });
+
+  it('keeps its log keys in DIR/log-keys.json (0600) and signs checkpoints of the events it logs', async () => {
+    const data = tempDir();
+    const first = run(['start', '--data', data, '--port', '0', '--demo', '--web', join(data, 'no-web')]);
+    children.push(first.child);
+    const url = await listening(first);
+    expect(statSync(join(data, 'log-keys.json')).mode & 0o777).toBe(0o600);
+    const vkeys = (await (await fetch(`${url}/log/vkey`)).text()).trim().split('\n');
+    const verifiers = vkeys.map((k) => noteVerifierFromKey(crypto, k));
+    // The demo's clearance grants are security events; the checkpoint timer signs them within a second or so.
+    const deadline = Date.now() + 20_000;
+    let size = 0;
+    while (size === 0) {
+      if (Date.now() > deadline) throw new Error('timed out waiting for a checkpoint with entries');
+      const opened = await openCheckpoint(await (await fetch(`${url}/log/checkpoint`)).text(), verifiers);
+      expect(opened.note.verified).toHaveLength(2);
+      size = opened.checkpoint.size;
+      if (size === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+
+    const again = run(['start', '--data', data, '--port', '0', '--web', join(data, 'no-web')]);
+    children.push(again.child);
+    const url2 = await listening(again);
+    expect((await (await fetch(`${url2}/log/vkey`)).text()).trim().split('\n')).toEqual(vkeys);
+    again.child.kill('SIGTERM');
     expect(await again.exited).toBe(0);
   });
 

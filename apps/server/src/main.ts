@@ -10,6 +10,7 @@ import type { Organisation } from '@valise/protocol';
 import { nodeCryptoProvider } from '@valise/protocol/crypto-node';
 import type { Logger } from 'pino';
 import { buildServer } from './app.ts';
+import { loadOrCreateLogKeys } from './audit/keys.ts';
 import { InProcessBus } from './bus/bus.ts';
 import { type Command, parseCommandLine, USAGE, UsageError } from './cli-args.ts';
 import { databaseConfigFor, type OpenDatabase, openDatabase } from './db/database.ts';
@@ -118,6 +119,8 @@ async function start(cmd: Extract<Command, { command: 'start' }>): Promise<void>
     organisation,
     labelPolicy: labelPolicy.policy,
     webRoot,
+    logKeys: loadOrCreateLogKeys(cmd.dataDir, nodeCryptoProvider.randomBytes),
+    checkpointIntervalMs: 1000,
   });
   let demoPeople: DemoPerson[] | undefined;
   try {

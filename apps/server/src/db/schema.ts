@@ -211,6 +211,43 @@ export interface SecurityEventsTable {
   details: string;
 }
 
+/** The audit log's size (one row, id 1): updating it serialises appends. */
+export interface LogStateTable {
+  id: number;
+  size: number;
+}
+
+/** A leaf of the audit log: the commitment SHA-256(salt || canonical event JSON). */
+export interface LogEntriesTable {
+  idx: number;
+  leaf: Uint8Array;
+  created_at: number;
+}
+
+/** Complete subtree hashes of the audit log's tree: (Merkle level, index). */
+export interface LogHashesTable {
+  level: number;
+  idx: number;
+  hash: Uint8Array;
+}
+
+/** The opened events behind the commitments (access-controlled; never served under /log/). */
+export interface LogEventsTable {
+  idx: number;
+  event_id: string;
+  salt: Uint8Array;
+  /** Canonical JSON of the event (see audit/canonical.ts). */
+  event: string;
+}
+
+/** Every checkpoint the log has signed. */
+export interface LogCheckpointsTable {
+  size: number;
+  root: Uint8Array;
+  note: string;
+  created_at: number;
+}
+
 export interface DB {
   organisation: OrganisationTable;
   units: UnitsTable;
@@ -231,6 +268,11 @@ export interface DB {
   label_approvals: LabelApprovalsTable;
   security_events: SecurityEventsTable;
   pending_removals: PendingRemovalsTable;
+  log_state: LogStateTable;
+  log_entries: LogEntriesTable;
+  log_hashes: LogHashesTable;
+  log_events: LogEventsTable;
+  log_checkpoints: LogCheckpointsTable;
 }
 
 export type Db = Kysely<DB>;

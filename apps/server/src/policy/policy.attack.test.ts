@@ -7,6 +7,7 @@
  */
 import type { QueueResponse } from '@valise/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { logSize } from '../audit/store.ts';
 import { countRows, DIALECTS } from '../testing/databases.ts';
 import { call, createTestServer, errorCode, type TestServer } from '../testing/http.ts';
 import { b64, member, newGroupId } from '../testing/world.ts';
@@ -63,6 +64,7 @@ describe.each(DIALECTS)('policy attacks on %s', (dialect) => {
   async function refused(attempt: () => Promise<Awaited<ReturnType<typeof api>>>, who: Member, code: string, status = 403) {
     const before = await snapshot();
     const events = await eventCount();
+    const logBefore = await logSize(db());
     const res = await attempt();
     expect(res.statusCode, res.body).toBe(status);
     expect(errorCode(res)).toBe(code);
@@ -71,6 +73,10 @@ describe.each(DIALECTS)('policy attacks on %s', (dialect) => {
       expect(await eventCount()).toBe(events + 1);
       const event = await lastEvent();
       expect(event).toMatchObject({ type: 'access-denied', code, actor_person: who.person, actor_device: who.device.deviceId });
+      // …and appended to the audit log, as the newest entry.
+      expect(await logSize(db())).toBe(logBefore + 1);
+      const logged = await db().selectFrom('log_events').select('event_id').where('idx', '=', logBefore).executeTakeFirstOrThrow();
+      expect(logged.event_id).toBe(event.id);
     } else {
       expect(await eventCount()).toBe(events);
     }

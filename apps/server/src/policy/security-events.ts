@@ -1,10 +1,14 @@
 /**
  * Security events: denials, label changes, clearance grants and revocations, two-person approvals,
  * exports, removals of devices from conversations (required, completed). Every one goes through
- * `recordSecurityEvent`, the one place that writes them (a later step appends them to the Merkle
- * log from there). They name who, what and why, never content, keys, tokens or justification texts.
+ * `recordSecurityEvent`, the one place that writes them, and that also appends each to the audit
+ * log (audit/: a salted commitment as the leaf, the canonical event in `log_events`), in the same
+ * transaction. They name who, what and why, never content, keys, tokens or justification texts.
  */
 import { type SecurityEvent, ValiseError } from '@valise/protocol';
+import { inBatchedTransaction } from '../audit/appender.ts';
+import { canonicalJson, eventCommitment, LOG_SALT_SIZE } from '../audit/canonical.ts';
+import { appendEntries } from '../audit/store.ts';
 import type { ServiceContext } from '../context.ts';
 import type { Db } from '../db/schema.ts';
 import { statusOf } from '../errors.ts';
@@ -34,7 +38,10 @@ export function actorOfEvent(actor: Actor | null): SecurityEventInput['actor'] {
   return { person: actor?.person.handle ?? null, device: actor?.deviceId ?? null };
 }
 
-/** Append a security event; `db` may be a transaction, so the event commits with the change it records. */
+/**
+ * Append a security event and its log entry; `db` may be a transaction, so both commit with the
+ * change they record. Outside a transaction, concurrent events are group-committed (audit/appender.ts).
+ */
 export async function recordSecurityEvent(
   db: Db,
   ctx: Pick<ServiceContext, 'clock' | 'crypto'>,
@@ -42,19 +49,36 @@ export async function recordSecurityEvent(
 ): Promise<string> {
   const now = ctx.clock();
   const id = newUlid(now, ctx.crypto.randomBytes);
-  await db
-    .insertInto('security_events')
-    .values({
+  const write = async (tx: Db): Promise<void> => {
+    await tx
+      .insertInto('security_events')
+      .values({
+        id,
+        at: now.getTime(),
+        type: event.type,
+        actor_person: event.actor.person,
+        actor_device: event.actor.device,
+        target: event.target,
+        code: event.code,
+        details: JSON.stringify(event.details),
+      })
+      .execute();
+    // The logged form is the one listSecurityEvents returns (details as stored, re-parsed).
+    const logged: SecurityEvent = {
       id,
-      at: now.getTime(),
+      at: now.toISOString(),
       type: event.type,
-      actor_person: event.actor.person,
-      actor_device: event.actor.device,
+      actor: { person: event.actor.person, device: event.actor.device },
       target: event.target,
       code: event.code,
-      details: JSON.stringify(event.details),
-    })
-    .execute();
+      details: JSON.parse(JSON.stringify(event.details)) as Record<string, unknown>,
+    };
+    const canonical = canonicalJson(logged);
+    const salt = ctx.crypto.randomBytes(LOG_SALT_SIZE);
+    await appendEntries(tx, [{ leaf: eventCommitment(salt, canonical), event: { id, salt, canonical } }], now.getTime());
+  };
+  if (db.isTransaction) await write(db);
+  else await inBatchedTransaction(db, write);
   return id;
 }
 

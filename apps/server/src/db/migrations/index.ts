@@ -9,6 +9,7 @@ import { initialSchema } from './001_initial.ts';
 import { keyPackageExpiry } from './002_key_package_expiry.ts';
 import { clearancesAndPolicy } from './003_clearances_and_policy.ts';
 import { pendingRemovals } from './004_pending_removals.ts';
+import { auditLog } from './005_audit_log.ts';
 
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
   return {
@@ -16,6 +17,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '002_key_package_expiry': keyPackageExpiry(),
     '003_clearances_and_policy': clearancesAndPolicy(),
     '004_pending_removals': pendingRemovals(),
+    '005_audit_log': auditLog(dialect),
   };
 }
 

@@ -1,0 +1,71 @@
+/**
+ * The audit log over HTTP, under /log/ (C2SP tlog-tiles). Public, unauthenticated reads: the log
+ * holds only salted commitments, so checkpoints, tiles, entry bundles and proofs reveal nothing
+ * about the events; the events themselves stay in the access-controlled `log_events` table.
+ *
+ * - GET /log/checkpoint — the latest checkpoint, a signed note (text/plain; charset=utf-8).
+ * - GET /log/vkey — the Ed25519 note verifier key (`name+hash+key`) on the first line and the
+ *   ML-DSA-44 cosignature verifier key on the second; GET /log/vkey-mldsa — the second alone.
+ * - GET /log/tile/<L>/<N>[.p/<W>], /log/tile/entries/<N>[.p/<W>] — application/octet-stream; full
+ *   tiles are immutable and cacheable, partial ones are not; tiles beyond the latest checkpoint 404.
+ * - GET /log/proof/inclusion?index=I&size=N → {"index","size","hashes":[std base64]}
+ * - GET /log/proof/consistency?from=M&to=N → {"from","to","hashes":[std base64]}
+ *   for sizes up to the latest checkpoint's.
+ */
+import { parseTilePath, TILE_WIDTH, toStdBase64, ValiseError } from '@valise/protocol';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { serverError } from '../errors.ts';
+import type { AuditLog } from './service.ts';
+
+const TREE_NUMBER = /^(0|[1-9][0-9]{0,15})$/;
+
+function treeNumber(value: unknown, name: string): number {
+  if (typeof value !== 'string' || !TREE_NUMBER.test(value) || !Number.isSafeInteger(Number(value))) {
+    throw serverError('BAD_REQUEST', `${name} must be a decimal integer`);
+  }
+  return Number(value);
+}
+
+function noCache(reply: FastifyReply): void {
+  reply.header('cache-control', 'no-store');
+}
+
+export const auditLogRoutes: FastifyPluginAsync<{ log: AuditLog }> = async (app, { log }) => {
+  const hide = { schema: { hide: true } };
+  app.get('/log/checkpoint', hide, async (_request, reply) => {
+    const cp = await log.latest();
+    noCache(reply);
+    return reply.type('text/plain; charset=utf-8').send(cp.note);
+  });
+  app.get('/log/vkey', hide, async (_request, reply) => reply.type('text/plain; charset=utf-8').send(`${log.vkey}\n${log.vkeyMlDsa}\n`));
+  app.get('/log/vkey-mldsa', hide, async (_request, reply) => reply.type('text/plain; charset=utf-8').send(`${log.vkeyMlDsa}\n`));
+  app.get('/log/tile/*', hide, async (request, reply) => {
+    let ref: ReturnType<typeof parseTilePath>;
+    try {
+      ref = parseTilePath(`tile/${(request.params as { '*': string })['*']}`);
+    } catch (err) {
+      if (err instanceof ValiseError) throw serverError('NOT_FOUND', 'not a tile path');
+      throw err;
+    }
+    const bytes = ref.level === 'entries' ? await log.entries(ref.index, ref.width) : await log.tile(ref.level, ref.index, ref.width);
+    if (ref.width === TILE_WIDTH) reply.header('cache-control', 'public, max-age=31536000, immutable');
+    else noCache(reply);
+    return reply.type('application/octet-stream').send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  });
+  app.get('/log/proof/inclusion', hide, async (request, reply) => {
+    const q = request.query as Record<string, unknown>;
+    const index = treeNumber(q.index, 'index');
+    const size = treeNumber(q.size, 'size');
+    const hashes = await log.inclusionProof(index, size);
+    noCache(reply);
+    return { index, size, hashes: hashes.map(toStdBase64) };
+  });
+  app.get('/log/proof/consistency', hide, async (request, reply) => {
+    const q = request.query as Record<string, unknown>;
+    const from = treeNumber(q.from, 'from');
+    const to = treeNumber(q.to, 'to');
+    const hashes = await log.consistencyProof(from, to);
+    noCache(reply);
+    return { from, to, hashes: hashes.map(toStdBase64) };
+  });
+};

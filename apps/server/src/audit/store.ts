@@ -1,0 +1,139 @@
+/**
+ * The audit log's storage: appends (serialised by the update of `log_state`, inside the caller's
+ * transaction), and reads of leaves, stored subtree hashes and checkpoints.
+ *
+ * Hashes: each append stores the leaf hash and every complete subtree hash it completes (at most
+ * log2(n) + 1 rows, reading at most log2(n) left siblings), so a HashReader answers any complete
+ * subtree with one primary-key read, and proofs cost O(log n) reads.
+ */
+import { type HashReader, leafHash, nodeHash, TLOG_HASH_SIZE, ValiseError } from '@valise/protocol';
+import type { Db } from '../db/schema.ts';
+import { bytesOf } from '../db/transactions.ts';
+
+export interface LogAppend {
+  leaf: Uint8Array;
+  event: { id: string; salt: Uint8Array; canonical: string };
+}
+
+/**
+ * Append entries in order and return the index of the first. Must run in a transaction (`db` a
+ * Transaction); the first statement takes the log's write lock, held until that transaction ends.
+ */
+export async function appendEntries(db: Db, entries: readonly LogAppend[], now: number): Promise<number> {
+  if (!db.isTransaction) throw new Error('appendEntries must run inside a transaction');
+  if (entries.length === 0) throw new Error('nothing to append');
+  const row = await db
+    .updateTable('log_state')
+    .set((eb) => ({ size: eb('size', '+', entries.length) }))
+    .where('id', '=', 1)
+    .returning('size')
+    .executeTakeFirstOrThrow();
+  const first = Number(row.size) - entries.length;
+  const known = new Map<string, Uint8Array>();
+  const hashAt = async (level: number, index: number): Promise<Uint8Array> => {
+    const k = `${level}/${index}`;
+    const cached = known.get(k);
+    if (cached) return cached;
+    const r = await db.selectFrom('log_hashes').select('hash').where('level', '=', level).where('idx', '=', index).executeTakeFirst();
+    if (!r) throw new ValiseError('TLOG_BAD_HASH', `stored hash ${level}/${index} is missing`);
+    return bytesOf(r.hash);
+  };
+  const hashRows: { level: number; idx: number; hash: Uint8Array }[] = [];
+  for (const [i, entry] of entries.entries()) {
+    const index = first + i;
+    let h = leafHash(entry.leaf);
+    let level = 0;
+    let n = index;
+    const put = (l: number, x: number, hash: Uint8Array) => {
+      known.set(`${l}/${x}`, hash);
+      hashRows.push({ level: l, idx: x, hash });
+    };
+    put(0, n, h);
+    // A right child completes its parent: hash up while the node is a right child.
+    while (n % 2 === 1) {
+      h = nodeHash(await hashAt(level, n - 1), h);
+      level += 1;
+      n = (n - 1) / 2;
+      put(level, n, h);
+    }
+  }
+  for (const [i, entry] of entries.entries()) {
+    await db
+      .insertInto('log_entries')
+      .values({ idx: first + i, leaf: entry.leaf, created_at: now })
+      .execute();
+    await db
+      .insertInto('log_events')
+      .values({ idx: first + i, event_id: entry.event.id, salt: entry.event.salt, event: entry.event.canonical })
+      .execute();
+  }
+  for (const r of hashRows) await db.insertInto('log_hashes').values(r).execute();
+  return first;
+}
+
+/** The number of entries appended (committed or in this transaction). */
+export async function logSize(db: Db): Promise<number> {
+  const row = await db.selectFrom('log_state').select('size').where('id', '=', 1).executeTakeFirstOrThrow();
+  return Number(row.size);
+}
+
+/** A HashReader over the stored complete-subtree hashes. */
+export function storedHashReader(db: Db): HashReader {
+  return {
+    async hashAt(level: number, index: number): Promise<Uint8Array> {
+      const r = await db.selectFrom('log_hashes').select('hash').where('level', '=', level).where('idx', '=', index).executeTakeFirst();
+      if (!r || r.hash.length !== TLOG_HASH_SIZE) throw new ValiseError('TLOG_BAD_HASH', `stored hash ${level}/${index} is missing`);
+      return bytesOf(r.hash);
+    },
+  };
+}
+
+/** `count` consecutive stored hashes at Merkle `level` from `start` (one tile's worth). */
+export async function storedHashRun(db: Db, level: number, start: number, count: number): Promise<Uint8Array[]> {
+  const rows = await db
+    .selectFrom('log_hashes')
+    .select(['idx', 'hash'])
+    .where('level', '=', level)
+    .where('idx', '>=', start)
+    .where('idx', '<', start + count)
+    .orderBy('idx')
+    .execute();
+  if (rows.length !== count || rows.some((r, i) => Number(r.idx) !== start + i)) {
+    throw new ValiseError('TLOG_BAD_HASH', `stored hashes at level ${level} from ${start} are incomplete`);
+  }
+  return rows.map((r) => bytesOf(r.hash));
+}
+
+/** Leaves [start, start + count), in order. */
+export async function leavesRange(db: Db, start: number, count: number): Promise<Uint8Array[]> {
+  const rows = await db
+    .selectFrom('log_entries')
+    .select(['idx', 'leaf'])
+    .where('idx', '>=', start)
+    .where('idx', '<', start + count)
+    .orderBy('idx')
+    .execute();
+  if (rows.length !== count || rows.some((r, i) => Number(r.idx) !== start + i)) {
+    throw new ValiseError('TLOG_BAD_INDEX', `log entries from ${start} are incomplete`);
+  }
+  return rows.map((r) => bytesOf(r.leaf));
+}
+
+export interface StoredCheckpoint {
+  size: number;
+  root: Uint8Array;
+  note: string;
+}
+
+export async function latestCheckpoint(db: Db): Promise<StoredCheckpoint | undefined> {
+  const r = await db.selectFrom('log_checkpoints').selectAll().orderBy('size', 'desc').limit(1).executeTakeFirst();
+  return r ? { size: Number(r.size), root: bytesOf(r.root), note: r.note } : undefined;
+}
+
+export async function insertCheckpoint(db: Db, cp: StoredCheckpoint, now: number): Promise<void> {
+  await db
+    .insertInto('log_checkpoints')
+    .values({ size: cp.size, root: cp.root, note: cp.note, created_at: now })
+    .onConflict((oc) => oc.column('size').doNothing())
+    .execute();
+}
