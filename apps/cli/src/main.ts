@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { registerAdminCommands } from './commands/admin.ts';
 import { registerApprovalCommands } from './commands/approvals.ts';
+import { registerAuditCommands } from './commands/audit.ts';
 import { registerConversationCommands } from './commands/conversation.ts';
 import { registerDeviceCommands } from './commands/device.ts';
 import { registerLabelCommands } from './commands/labels.ts';
@@ -29,5 +30,6 @@ registerDeviceCommands(program);
 registerLabelCommands(program);
 registerAdminCommands(program);
 registerApprovalCommands(program);
+registerAuditCommands(program);
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,120 @@
+/**
+ * `valise audit verify --server URL`: an auditor (no enrolment needed) checks the server's public
+ * audit log. The log keys are pinned on first use and the last verified checkpoint remembered per
+ * server under VALISE_HOME/audit/<host>.json, so later runs refuse changed keys, rollbacks and forks.
+ */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ValiseError } from '@valise/protocol';
+import { type AuditLogKeys, type AuditLogState, auditLog } from '@valise/sdk';
+import { nodeCryptoProvider, valiseHome } from '@valise/sdk/node';
+import type { Command } from 'commander';
+import { emit, fail, progress } from '../output.ts';
+import { globals } from './context.ts';
+
+interface AuditFile {
+  server: string;
+  keys: AuditLogKeys;
+  pinnedAt: string;
+  last: (AuditLogState & { checkpoint: string; verifiedAt: string }) | null;
+}
+
+function serverUrl(text: string): URL {
+  try {
+    const url = new URL(text);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return url;
+  } catch {
+    // fall through to the clear error below
+  }
+  throw new ValiseError('BAD_SERVER_URL', `server URL must be http or https, e.g. http://127.0.0.1:8080: ${text}`);
+}
+
+/** The state file of one server: its host and port, in characters safe in any file name. */
+export function auditStatePath(home: string, url: URL): string {
+  return join(home, 'audit', `${url.host.replace(/[^A-Za-z0-9.-]/g, '_')}.json`);
+}
+
+function isString(v: unknown): v is string {
+  return typeof v === 'string' && v.length > 0;
+}
+
+async function readState(file: string): Promise<AuditFile | null> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  const bad = () => new ValiseError('AUDIT_STATE_MALFORMED', `${file} is not a valid audit state file`);
+  let v: Partial<AuditFile>;
+  try {
+    v = JSON.parse(text) as Partial<AuditFile>;
+  } catch {
+    throw bad();
+  }
+  if (!isString(v.server) || !isString(v.pinnedAt) || !isString(v.keys?.vkey) || !isString(v.keys?.vkeyMldsa)) throw bad();
+  const last = v.last;
+  if (last !== null && last !== undefined) {
+    if (!Number.isSafeInteger(last.size) || last.size < 0 || typeof last.root !== 'string' || !isString(last.checkpoint)) throw bad();
+  }
+  return { server: v.server, keys: v.keys, pinnedAt: v.pinnedAt, last: last ?? null };
+}
+
+async function writeState(file: string, state: AuditFile): Promise<void> {
+  await mkdir(join(file, '..'), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  await rename(tmp, file);
+}
+
+export function registerAuditCommands(program: Command): void {
+  const audit = program.command('audit').description('verify the public audit log (auditors; no enrolment needed)');
+  audit
+    .command('verify')
+    .description('recompute the log from its tiles, check both checkpoint signatures and that it extends the last one seen')
+    .requiredOption('--server <url>', 'the Valise server, e.g. http://127.0.0.1:8080')
+    .action(async (opts: { server: string }, cmd: Command) => {
+      const g = globals(cmd);
+      try {
+        const url = serverUrl(opts.server);
+        const file = auditStatePath(valiseHome(), url);
+        const saved = await readState(file);
+        const bar = progress(g, 'verifying tiles');
+        const result = await auditLog(url.origin + url.pathname.replace(/\/+$/, ''), {
+          fetch: (input, init) => fetch(input, init),
+          crypto: nodeCryptoProvider,
+          ...(saved ? { trusted: saved.keys } : {}),
+          ...(saved?.last ? { state: { size: saved.last.size, root: saved.last.root } } : {}),
+          onProgress: (n, total) => {
+            const width = 30;
+            const filled = total === 0 ? width : Math.round((n / total) * width);
+            bar.update(`[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${n}/${total} tiles`);
+          },
+        });
+        bar.done();
+        const now = new Date().toISOString();
+        await writeState(file, {
+          server: url.origin,
+          keys: result.keys,
+          pinnedAt: saved?.pinnedAt ?? now,
+          last: { size: result.size, root: result.root, checkpoint: result.checkpoint, verifiedAt: now },
+        });
+        const keysPinnedNow = saved === null;
+        if (keysPinnedNow && !g.json) {
+          process.stderr.write(
+            `warning: first audit of ${url.origin}: its log keys are now pinned (trust on first use); compare them with the ministry's published keys:\n  ${result.keys.vkey}\n  ${result.keys.vkeyMldsa.split('+').slice(0, 2).join('+')}+… (ML-DSA-44; in full in ${file})\n`,
+          );
+        }
+        emit(g, { verified: true, ...result, keysPinnedNow, stateFile: file }, () => {
+          const consistency =
+            result.consistentWithPrevious === null
+              ? 'first checkpoint seen'
+              : `extends the size ${saved?.last?.size} checkpoint seen before`;
+          return `verified ${result.origin}: ${result.size} entries, root ${result.root}, ${result.tilesChecked} tiles; ${consistency}`;
+        });
+      } catch (err) {
+        fail(g, err);
+      }
+    });
+}
