@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 export const USAGE = `Usage:
   node apps/server/src/main.ts start [--data DIR] [--port N] [--host H] [--demo] [--database URL] [--web DIR]
   node apps/server/src/main.ts init --data DIR [--org-name NAME] [--domain D] [--database URL]
+  node apps/server/src/main.ts audit-verify --data DIR [--database URL] [--json]
 
   --data DIR        data folder (SQLite database, logs, demo.json); default ./data
   --port N          TCP port, 0 for any free port; default $PORT or 8080
@@ -13,11 +14,13 @@ export const USAGE = `Usage:
   --database URL    postgres://... to use PostgreSQL instead of SQLite (or VALISE_DATABASE_URL)
   --web DIR         the built web app to serve at /; default apps/web/dist
   --org-name NAME   the organisation's name (init; default: the demo ministry's)
-  --domain D        the organisation's domain, e.g. mfa.freedonia.example (init; default: the demo's)`;
+  --domain D        the organisation's domain, e.g. mfa.freedonia.example (init; default: the demo's)
+  --json            audit-verify: print the report as JSON`;
 
 export type Command =
   | { command: 'start'; dataDir: string; port: number; host: string; demo: boolean; databaseUrl?: string; webRoot?: string }
   | { command: 'init'; dataDir: string; orgName: string; domain: string; databaseUrl?: string }
+  | { command: 'audit-verify'; dataDir: string; json: boolean; databaseUrl?: string }
   | { command: 'help' };
 
 export class UsageError extends Error {}
@@ -62,6 +65,9 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv, default
       if (orgName.length === 0 || orgName.length > 200) throw new UsageError('--org-name must be 1..200 characters');
       return { command: 'init', dataDir, orgName, domain, ...withDatabase };
     }
+    case 'audit-verify':
+      if (!values.data) throw new UsageError('audit-verify needs --data DIR');
+      return { command: 'audit-verify', dataDir, json: values.json ?? false, ...withDatabase };
     default:
       throw new UsageError(`unknown command "${positionals[0]}"`);
   }
@@ -81,6 +87,7 @@ function parse(argv: string[]) {
       web: { type: 'string' },
       'org-name': { type: 'string' },
       domain: { type: 'string' },
+      json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -1,6 +1,7 @@
 /**
  * The server process: `start` runs the server (optionally with the demo ministry), `init` creates
- * a data folder for an organisation with a first administrator. See USAGE in cli-args.ts.
+ * a data folder for an organisation with a first administrator, `audit-verify` checks the audit
+ * log's store. See USAGE in cli-args.ts.
  */
 import { existsSync, mkdirSync, realpathSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +12,7 @@ import { nodeCryptoProvider } from '@valise/protocol/crypto-node';
 import type { Logger } from 'pino';
 import { buildServer } from './app.ts';
 import { loadOrCreateLogKeys } from './audit/keys.ts';
+import { runAuditVerify } from './audit/verify-command.ts';
 import { InProcessBus } from './bus/bus.ts';
 import { type Command, parseCommandLine, USAGE, UsageError } from './cli-args.ts';
 import { databaseConfigFor, type OpenDatabase, openDatabase } from './db/database.ts';
@@ -214,6 +216,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (cmd.command === 'help') out(USAGE);
     else if (cmd.command === 'init') await init(cmd);
+    else if (cmd.command === 'audit-verify') return await runAuditVerify(cmd, nodeCryptoProvider, out);
     else await start(cmd);
     return 0;
   } catch (err) {

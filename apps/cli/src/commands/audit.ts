@@ -1,16 +1,47 @@
 /**
+ * `valise audit verify --store --data DIR [--database URL]`: the operator checks the server's own
+ * store (every event against its commitment, every stored hash, the latest checkpoint) by running
+ * the server's `audit-verify` as a child process (the CLI never imports server code).
+ *
  * `valise audit verify --server URL`: an auditor (no enrolment needed) checks the server's public
  * audit log. The log keys are pinned on first use and the last verified checkpoint remembered per
  * server under VALISE_HOME/audit/<host>.json, so later runs refuse changed keys, rollbacks and forks.
  */
+import { spawn } from 'node:child_process';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ValiseError } from '@valise/protocol';
 import { type AuditLogKeys, type AuditLogState, auditLog } from '@valise/sdk';
 import { nodeCryptoProvider, valiseHome } from '@valise/sdk/node';
 import type { Command } from 'commander';
 import { emit, fail, progress } from '../output.ts';
 import { globals } from './context.ts';
+
+function verifyStore(opts: { data?: string; database?: string }, g: ReturnType<typeof globals>): void {
+  if (!opts.data) fail(g, new ValiseError('BAD_ARGUMENTS', 'audit verify --store needs --data DIR'));
+  let entry: string;
+  try {
+    entry = fileURLToPath(import.meta.resolve('@valise/server/main'));
+  } catch (cause) {
+    fail(
+      g,
+      new ValiseError(
+        'SERVER_NOT_INSTALLED',
+        'the Valise server is not installed next to this CLI (run npm install at the repository root)',
+        {
+          cause,
+        },
+      ),
+    );
+  }
+  const args = [entry, 'audit-verify', '--data', String(opts.data)];
+  if (opts.database) args.push('--database', opts.database);
+  if (g.json) args.push('--json');
+  const child = spawn(process.execPath, args, { stdio: 'inherit' });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}
 
 interface AuditFile {
   server: string;
@@ -73,10 +104,18 @@ export function registerAuditCommands(program: Command): void {
   audit
     .command('verify')
     .description('recompute the log from its tiles, check both checkpoint signatures and that it extends the last one seen')
-    .requiredOption('--server <url>', 'the Valise server, e.g. http://127.0.0.1:8080')
-    .action(async (opts: { server: string }, cmd: Command) => {
+    .option('--server <url>', 'the Valise server, e.g. http://127.0.0.1:8080')
+    .option('--store', "operators: check the server's own store (every event, leaf, hash and the latest checkpoint)")
+    .option('--data <dir>', 'with --store: the data folder')
+    .option('--database <url>', 'with --store: the PostgreSQL URL instead of the SQLite in the data folder')
+    .action(async (opts: { server?: string; store?: boolean; data?: string; database?: string }, cmd: Command) => {
       const g = globals(cmd);
+      if (opts.store) {
+        verifyStore(opts, g);
+        return;
+      }
       try {
+        if (!opts.server) throw new ValiseError('BAD_ARGUMENTS', 'audit verify needs --server URL (or --store --data DIR)');
         const url = serverUrl(opts.server);
         const file = auditStatePath(valiseHome(), url);
         const saved = await readState(file);
