@@ -130,92 +130,111 @@ function readClock(clock: SecondsClock): number {
   return t;
 }
 
-/** An Ed25519 cosigner (type 0x04) signing checkpoints with the clock's time. */
-export async function ed25519CosignatureSigner(
+/**
+ * What distinguishes the two cosignature types: the signature scheme, the type byte of the key ID,
+ * the signature length and how the signed message is built from the checkpoint text. Everything
+ * else (timestamped signature bytes, key checks, failure handling) is shared.
+ */
+interface CosignatureKind {
+  type: number;
+  publicKeyLength: number;
+  signatureLength: number;
+  keyLabel: string;
+  scheme: (crypto: CryptoProvider) => CryptoProvider['ed25519'];
+  message: (name: string, checkpointText: string, timestamp: number) => Uint8Array;
+}
+
+const ED25519_COSIGNATURE: CosignatureKind = {
+  type: NOTE_SIGNATURE_TYPE.ed25519Cosignature,
+  publicKeyLength: 32,
+  signatureLength: ED25519_SIGNATURE,
+  keyLabel: 'Ed25519 public key',
+  scheme: (crypto) => crypto.ed25519,
+  message: (_name, text, timestamp) => ed25519CosignatureMessage(text, timestamp),
+};
+
+// The ML-DSA-44 type signs the binary subtree message, in which the cosigner name is included.
+const ML_DSA_44_COSIGNATURE: CosignatureKind = {
+  type: NOTE_SIGNATURE_TYPE.mlDsa44Cosignature,
+  publicKeyLength: 1312,
+  signatureLength: ML_DSA_44_SIGNATURE,
+  keyLabel: 'ML-DSA-44 public key',
+  scheme: (crypto) => crypto.mlDsa44,
+  message: (name, text, timestamp) => checkpointCosignedMessage(name, timestamp, parseCheckpoint(text)),
+};
+
+async function cosignatureSigner(
+  kind: CosignatureKind,
   crypto: CryptoProvider,
   name: string,
   secretKey: Uint8Array,
   clock: SecondsClock,
 ): Promise<NoteSigner> {
   expectName(name);
-  const { publicKey } = await crypto.ed25519.generateKeyPair(secretKey);
+  const scheme = kind.scheme(crypto);
+  const { publicKey } = await scheme.generateKeyPair(secretKey);
   const key = secretKey.slice();
   const decoder = new TextDecoder('utf-8', { fatal: true });
   return {
     name,
-    keyId: noteKeyId(name, NOTE_SIGNATURE_TYPE.ed25519Cosignature, publicKey),
+    keyId: noteKeyId(name, kind.type, publicKey),
     async sign(text) {
       const timestamp = readClock(clock);
-      const message = ed25519CosignatureMessage(decoder.decode(text), timestamp);
-      return encodeTimestampedSignature(timestamp, await crypto.ed25519.sign(key, message));
+      return encodeTimestampedSignature(timestamp, await scheme.sign(key, kind.message(name, decoder.decode(text), timestamp)));
     },
   };
 }
 
-/** An Ed25519 cosignature (type 0x04) verifier. */
-export function ed25519CosignatureVerifier(crypto: CryptoProvider, name: string, publicKey: Uint8Array): NoteVerifier {
+function cosignatureVerifier(kind: CosignatureKind, crypto: CryptoProvider, name: string, publicKey: Uint8Array): NoteVerifier {
   expectName(name);
-  expectKey(publicKey, 32, 'Ed25519 public key');
+  expectKey(publicKey, kind.publicKeyLength, kind.keyLabel);
+  const scheme = kind.scheme(crypto);
   const key = publicKey.slice();
   const decoder = new TextDecoder('utf-8', { fatal: true });
   return {
     name,
-    keyId: noteKeyId(name, NOTE_SIGNATURE_TYPE.ed25519Cosignature, key),
+    keyId: noteKeyId(name, kind.type, key),
     async verify(text, signature) {
       try {
-        const { timestamp, signature: sig } = decodeTimestampedSignature(signature, ED25519_SIGNATURE);
-        return await crypto.ed25519.verify(key, ed25519CosignatureMessage(decoder.decode(text), timestamp), sig);
+        const { timestamp, signature: sig } = decodeTimestampedSignature(signature, kind.signatureLength);
+        return await scheme.verify(key, kind.message(name, decoder.decode(text), timestamp), sig);
       } catch (err) {
         if (err instanceof ValiseError || err instanceof TypeError) return false;
         throw err;
       }
     },
   };
+}
+
+/** An Ed25519 cosigner (type 0x04) signing checkpoints with the clock's time. */
+export function ed25519CosignatureSigner(
+  crypto: CryptoProvider,
+  name: string,
+  secretKey: Uint8Array,
+  clock: SecondsClock,
+): Promise<NoteSigner> {
+  return cosignatureSigner(ED25519_COSIGNATURE, crypto, name, secretKey, clock);
+}
+
+/** An Ed25519 cosignature (type 0x04) verifier. */
+export function ed25519CosignatureVerifier(crypto: CryptoProvider, name: string, publicKey: Uint8Array): NoteVerifier {
+  return cosignatureVerifier(ED25519_COSIGNATURE, crypto, name, publicKey);
 }
 
 /**
  * An ML-DSA-44 cosigner (type 0x06) signing checkpoints. A log signing its own checkpoint under
  * its origin passes a clock returning 0, as the spec allows when no freshness statement is made.
  */
-export async function mlDsa44CosignatureSigner(
+export function mlDsa44CosignatureSigner(
   crypto: CryptoProvider,
   name: string,
   secretKey: Uint8Array,
   clock: SecondsClock,
 ): Promise<NoteSigner> {
-  expectName(name);
-  const { publicKey } = await crypto.mlDsa44.generateKeyPair(secretKey);
-  const key = secretKey.slice();
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  return {
-    name,
-    keyId: noteKeyId(name, NOTE_SIGNATURE_TYPE.mlDsa44Cosignature, publicKey),
-    async sign(text) {
-      const timestamp = readClock(clock);
-      const message = checkpointCosignedMessage(name, timestamp, parseCheckpoint(decoder.decode(text)));
-      return encodeTimestampedSignature(timestamp, await crypto.mlDsa44.sign(key, message));
-    },
-  };
+  return cosignatureSigner(ML_DSA_44_COSIGNATURE, crypto, name, secretKey, clock);
 }
 
 /** An ML-DSA-44 cosignature (type 0x06) verifier; the cosigner name is part of the signed message. */
 export function mlDsa44CosignatureVerifier(crypto: CryptoProvider, name: string, publicKey: Uint8Array): NoteVerifier {
-  expectName(name);
-  expectKey(publicKey, 1312, 'ML-DSA-44 public key');
-  const key = publicKey.slice();
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  return {
-    name,
-    keyId: noteKeyId(name, NOTE_SIGNATURE_TYPE.mlDsa44Cosignature, key),
-    async verify(text, signature) {
-      try {
-        const { timestamp, signature: sig } = decodeTimestampedSignature(signature, ML_DSA_44_SIGNATURE);
-        const message = checkpointCosignedMessage(name, timestamp, parseCheckpoint(decoder.decode(text)));
-        return await crypto.mlDsa44.verify(key, message, sig);
-      } catch (err) {
-        if (err instanceof ValiseError || err instanceof TypeError) return false;
-        throw err;
-      }
-    },
-  };
+  return cosignatureVerifier(ML_DSA_44_COSIGNATURE, crypto, name, publicKey);
 }
