@@ -4,6 +4,7 @@ import type { Static } from '@sinclair/typebox';
 import {
   API_PREFIX,
   ApprovalDecisionResponse,
+  AUDIT_EVENT_TYPES,
   ExportRequest,
   ExportResponse,
   type LabelApproval,
@@ -31,16 +32,7 @@ const SecurityEventsQuery = {
     limit: { type: 'string', pattern: '^([1-9][0-9]{0,2}|1000)$', description: '1..1000 (default 100)' },
     type: {
       type: 'string',
-      enum: [
-        'access-denied',
-        'label-change',
-        'clearance-grant',
-        'clearance-revoke',
-        'approval',
-        'export',
-        'removal-required',
-        'removal-completed',
-      ],
+      enum: [...AUDIT_EVENT_TYPES],
     },
   },
   additionalProperties: false,

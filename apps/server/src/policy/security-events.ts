@@ -5,7 +5,7 @@
  * log (audit/: a salted commitment as the leaf, the canonical event in `log_events`), in the same
  * transaction. They name who, what and why, never content, keys, tokens or justification texts.
  */
-import { type SecurityEvent, ValiseError } from '@valise/protocol';
+import { type AuditEventType, type SecurityEvent, ValiseError } from '@valise/protocol';
 import { inBatchedTransaction } from '../audit/appender.ts';
 import { canonicalJson, eventCommitment, LOG_SALT_SIZE } from '../audit/canonical.ts';
 import { appendEntries } from '../audit/store.ts';
@@ -15,15 +15,7 @@ import { statusOf } from '../errors.ts';
 import type { Actor } from '../identity/authentication.ts';
 import { newUlid } from '../ids.ts';
 
-export type SecurityEventType =
-  | 'access-denied'
-  | 'label-change'
-  | 'clearance-grant'
-  | 'clearance-revoke'
-  | 'approval'
-  | 'export'
-  | 'removal-required'
-  | 'removal-completed';
+export type SecurityEventType = AuditEventType;
 
 export interface SecurityEventInput {
   type: SecurityEventType;

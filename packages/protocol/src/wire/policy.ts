@@ -146,18 +146,37 @@ export type ExportRequest = Static<typeof ExportRequest>;
 export const ExportResponse = Type.Object({ allowed: Type.Literal(true), label: LabelText });
 
 // ---- security events ----------------------------------------------------------------------------
-export const SecurityEventType = Type.Union([
-  Type.Literal('access-denied'),
-  Type.Literal('label-change'),
-  Type.Literal('clearance-grant'),
-  Type.Literal('clearance-revoke'),
-  Type.Literal('approval'),
-  Type.Literal('export'),
+/**
+ * Every kind of event the server records (security_events) and commits to the audit log. The
+ * names are part of the logged canonical form: add, never rename.
+ */
+export const AUDIT_EVENT_TYPES = [
+  'access-denied',
+  'label-change',
+  'clearance-grant',
+  'clearance-revoke',
+  'approval',
+  'export',
   // A member's devices must be cut off from a conversation (clearance lowered, expired or revoked,
   // device revoked), and the commit that cut them off.
-  Type.Literal('removal-required'),
-  Type.Literal('removal-completed'),
-]);
+  'removal-required',
+  'removal-completed',
+  // Message flow: a message or cable stored for delivery, taken from a device's queue, read.
+  'send',
+  'deliver',
+  'read',
+  // Key transparency: a device key published (enrolment) or withdrawn (revocation).
+  'device-enrol',
+  'device-revoke',
+  // Devices added to or removed from a conversation's MLS group.
+  'membership-change',
+  // A pouch handed from one holder to the next (signed receipt).
+  'custody-handover',
+  // Raised by the system or reported by a device (e.g. a device its person did not enrol).
+  'alert',
+] as const;
+export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
+export const SecurityEventType = Type.Union(AUDIT_EVENT_TYPES.map((t) => Type.Literal(t)));
 export const SecurityEvent = Type.Object({
   id: Id,
   at: Timestamp,
