@@ -4,36 +4,11 @@
  * the whole tree is recomputed from the public tiles and entry bundles, and a checkpoint seen
  * before must be a prefix of the new one (no rollback, no fork). Transport is injected.
  */
-import {
-  auditTiles,
-  type CryptoProvider,
-  constantTimeEqual,
-  entriesPath,
-  fromStdBase64,
-  NOTE_SIGNATURE_TYPE,
-  noteVerifierFromKey,
-  openCheckpoint,
-  parseVerifierKey,
-  tilePath,
-  tilesForSize,
-  toStdBase64,
-  ValiseError,
-  type VerifierKey,
-  verifyConsistency,
-} from '@valise/protocol';
+import { auditTiles, type CryptoProvider, entriesPath, tilePath, tilesForSize, toStdBase64, ValiseError } from '@valise/protocol';
 import type { FetchLike } from './api-client.ts';
+import { type AuditLogKeys, type AuditLogState, requireConsistentForward, unverified, verifyLogCheckpoint } from './checkpoint-trust.ts';
 
-/** The log's two verifier keys (vkey text): the Ed25519 note key and the ML-DSA-44 cosigner key. */
-export interface AuditLogKeys {
-  readonly vkey: string;
-  readonly vkeyMldsa: string;
-}
-
-/** A checkpoint verified earlier: tree size and standard base64 root hash. */
-export interface AuditLogState {
-  readonly size: number;
-  readonly root: string;
-}
+export type { AuditLogKeys, AuditLogState } from './checkpoint-trust.ts';
 
 export interface AuditLogOptions {
   fetch: FetchLike;
@@ -60,10 +35,6 @@ export interface AuditLogResult {
   tilesChecked: number;
 }
 
-function unverified(message: string, cause?: unknown): ValiseError {
-  return new ValiseError('AUDIT_CHECKPOINT_UNVERIFIED', message, cause === undefined ? undefined : { cause });
-}
-
 async function get(fetchFn: FetchLike, base: string, path: string): Promise<Response> {
   let res: Response;
   try {
@@ -79,21 +50,6 @@ async function getBytes(fetchFn: FetchLike, base: string, path: string): Promise
   return new Uint8Array(await (await get(fetchFn, base, path)).arrayBuffer());
 }
 
-/** Parse the two lines of /log/vkey and check their types. */
-function parseKeys(keys: AuditLogKeys): { ed: VerifierKey; mldsa: VerifierKey } {
-  let ed: VerifierKey;
-  let mldsa: VerifierKey;
-  try {
-    ed = parseVerifierKey(keys.vkey);
-    mldsa = parseVerifierKey(keys.vkeyMldsa);
-  } catch (cause) {
-    throw unverified('the log verifier keys are malformed', cause);
-  }
-  if (ed.type !== NOTE_SIGNATURE_TYPE.ed25519) throw unverified('the first log key is not an Ed25519 note key');
-  if (mldsa.type !== NOTE_SIGNATURE_TYPE.mlDsa44Cosignature) throw unverified('the second log key is not an ML-DSA-44 cosignature key');
-  return { ed, mldsa };
-}
-
 /** Verify the log at `serverUrl` end to end from its public `/log/` resources. */
 export async function auditLog(serverUrl: string, options: AuditLogOptions): Promise<AuditLogResult> {
   const base = serverUrl.replace(/\/+$/, '');
@@ -106,22 +62,8 @@ export async function auditLog(serverUrl: string, options: AuditLogOptions): Pro
     throw new ValiseError('AUDIT_KEY_CHANGED', 'the server now serves log keys other than the pinned ones');
   }
   const keys = options.trusted ?? served;
-  const { ed, mldsa } = parseKeys(keys);
-
   const note = await (await get(fetchFn, base, 'checkpoint')).text();
-  let opened: Awaited<ReturnType<typeof openCheckpoint>>;
-  try {
-    opened = await openCheckpoint(note, [noteVerifierFromKey(options.crypto, ed), noteVerifierFromKey(options.crypto, mldsa)]);
-  } catch (cause) {
-    throw unverified(`the checkpoint does not verify: ${cause instanceof Error ? cause.message : String(cause)}`, cause);
-  }
-  // openNote accepts one good signature; an auditor requires both, so quantum-broken Ed25519
-  // alone cannot forge a checkpoint.
-  const by = new Set(opened.note.verifiedBy.map((v) => v.keyId));
-  if (!by.has(ed.keyId)) throw unverified('the checkpoint lacks the Ed25519 signature');
-  if (!by.has(mldsa.keyId)) throw unverified('the checkpoint lacks the ML-DSA-44 cosignature');
-  const { origin, size, rootHash } = opened.checkpoint;
-  if (origin !== ed.name) throw unverified(`checkpoint origin ${origin} is not the key name ${ed.name}`);
+  const { origin, size, rootHash } = await verifyLogCheckpoint(options.crypto, keys, note);
 
   const total = tilesForSize(size).length;
   let tilesChecked = 0;
@@ -141,34 +83,10 @@ export async function auditLog(serverUrl: string, options: AuditLogOptions): Pro
   }
 
   let consistentWithPrevious: boolean | null = null;
-  const previous = options.state;
-  if (previous !== undefined) {
-    if (size < previous.size) {
-      throw new ValiseError('AUDIT_ROLLBACK', `the log shrank from ${previous.size} to ${size} entries`);
-    }
-    let oldRoot: Uint8Array;
-    try {
-      oldRoot = fromStdBase64(previous.root, 'AUDIT_STATE_MALFORMED');
-    } catch (cause) {
-      throw new ValiseError('AUDIT_STATE_MALFORMED', 'the remembered root is not base64', { cause });
-    }
-    let proof: Uint8Array[] = [];
-    if (size === previous.size) {
-      if (!constantTimeEqual(oldRoot, rootHash)) throw new ValiseError('AUDIT_FORK', `two different trees of size ${size}`);
-    } else if (previous.size > 0) {
-      const body = (await (await get(fetchFn, base, `proof/consistency?from=${previous.size}&to=${size}`)).json()) as { hashes?: unknown };
-      if (!Array.isArray(body.hashes) || !body.hashes.every((h) => typeof h === 'string')) {
-        throw new ValiseError('AUDIT_FORK', 'malformed consistency proof');
-      }
-      try {
-        proof = (body.hashes as string[]).map((h) => fromStdBase64(h, 'AUDIT_FORK'));
-      } catch (cause) {
-        throw new ValiseError('AUDIT_FORK', 'malformed consistency proof', { cause });
-      }
-    }
-    if (previous.size > 0 && !verifyConsistency(previous.size, size, proof, oldRoot, rootHash)) {
-      throw new ValiseError('AUDIT_FORK', `the checkpoint of size ${size} does not extend the one of size ${previous.size} seen before`);
-    }
+  if (options.state !== undefined) {
+    await requireConsistentForward(options.state, { size, rootHash }, async (from, to) =>
+      (await get(fetchFn, base, `proof/consistency?from=${from}&to=${to}`)).json(),
+    );
     consistentWithPrevious = true;
   }
 
