@@ -8,9 +8,12 @@ import {
   auditTiles,
   entriesPath,
   fromStdBase64,
+  hashReaderFromLeafHashes,
   leafHash,
   noteVerifierFromKey,
   openCheckpoint,
+  rootFromLeafHashes,
+  rootFromReader,
   tilePath,
   verifyConsistency,
   verifyInclusion,
@@ -23,6 +26,7 @@ import { DIALECTS } from '../testing/databases.ts';
 import { call, createTestServer, type TestServer } from '../testing/http.ts';
 import { crypto } from '../testing/world.ts';
 import { canonicalJson, eventCommitment } from './canonical.ts';
+import { appendEntries, storedHashReader } from './store.ts';
 import { verifyStore } from './verify-full.ts';
 
 describe('canonical JSON', () => {
@@ -255,6 +259,42 @@ describe('group commit', () => {
       expect((await verifyStore(tdb.db)).ok).toBe(true);
     } finally {
       await tdb.close();
+    }
+  });
+});
+
+describe.each(DIALECTS)('batched appends on %s', (dialect) => {
+  let server: TestServer;
+  const db = () => server.world.tdb.db;
+  beforeAll(async () => {
+    server = await createTestServer(dialect);
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('batches of any size (crossing tile and subtree boundaries) give the same tree as one leaf at a time', async () => {
+    const start = Number((await db().selectFrom('log_state').select('size').executeTakeFirstOrThrow()).size);
+    const leafOf = (n: number) => new Uint8Array(32).fill(n % 251);
+    let n = 0;
+    for (const batch of [1, 3, 7, 256, 1, 100, 2, 129]) {
+      const entries = Array.from({ length: batch }, () => {
+        n += 1;
+        return { leaf: leafOf(n), event: { id: `batch-${dialect}-${n}`, salt: new Uint8Array(32), canonical: '{}' } };
+      });
+      await db()
+        .transaction()
+        .execute((tx) => appendEntries(tx, entries, 0));
+    }
+    const size = start + n;
+    const leaves = (await db().selectFrom('log_entries').select(['idx', 'leaf']).orderBy('idx').execute()).map((r) => bytesOf(r.leaf));
+    expect(leaves).toHaveLength(size);
+    const expected = rootFromLeafHashes(leaves.map(leafHash));
+    expect(Buffer.from(await rootFromReader(storedHashReader(db()), size))).toEqual(Buffer.from(expected));
+    // Every stored complete subtree hash is the one recomputed from the leaves.
+    const reader = hashReaderFromLeafHashes(leaves.map(leafHash));
+    for (const r of await db().selectFrom('log_hashes').select(['level', 'idx', 'hash']).execute()) {
+      expect(Buffer.from(bytesOf(r.hash))).toEqual(Buffer.from(await reader.hashAt(Number(r.level), Number(r.idx))));
     }
   });
 });
