@@ -31,6 +31,7 @@ import { devicesOf, listPeople, listUnits } from './directory.ts';
 import { replenishKeyPackages } from './key-packages.ts';
 import { canonicalLabel, labelPolicyOf } from './labels.ts';
 import { LiveConnection, type LiveEvent, type WebSocketFactory } from './live.ts';
+import { flushReadReports, reportRead } from './read-receipts.ts';
 import { type ConversationRecord, type DeviceIdentityRecord, PRECEDENCE_RANK, type StoredMessage } from './records.ts';
 import {
   addMembers,
@@ -184,8 +185,10 @@ export class ValiseClient {
   }
 
   /** Fetch and process everything waiting for this device. */
-  sync(): Promise<SyncResult> {
-    return syncQueue(this.core);
+  async sync(): Promise<SyncResult> {
+    const result = await syncQueue(this.core);
+    await flushReadReports(this.core);
+    return result;
   }
 
   sendCable(input: CableInput): Promise<SendResult> {
@@ -335,6 +338,8 @@ export class ValiseClient {
     if (!m.read) {
       m.read = true;
       await this.core.store.putJson(`msg/${id}`, m);
+      // The first opening is an access the audit log records (re-reading a read message is not).
+      if (!m.outgoing) await reportRead(this.core, m.conversationId, id);
     }
     return m;
   }

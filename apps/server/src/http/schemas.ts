@@ -27,6 +27,12 @@ const GROUP_ID = { type: 'string', pattern: '^[A-Za-z0-9_-]*$', minLength: 22, m
 export const IdParams = { type: 'object', properties: { id: ULID }, required: ['id'], additionalProperties: false } as const;
 export const HandleParams = { type: 'object', properties: { handle: HANDLE }, required: ['handle'], additionalProperties: false } as const;
 export const ConversationParams = { type: 'object', properties: { id: GROUP_ID }, required: ['id'], additionalProperties: false } as const;
+export const MessageParams = {
+  type: 'object',
+  properties: { id: GROUP_ID, messageId: ULID },
+  required: ['id', 'messageId'],
+  additionalProperties: false,
+} as const;
 export const BlobParams = {
   type: 'object',
   properties: { id: GROUP_ID, blobId: ULID },

@@ -147,14 +147,20 @@ export async function dropQueued(db: Db, dialect: Dialect, deviceId: string, seq
 }
 
 /** Delete a device's queue rows up to `upTo`, then the payloads nobody is waiting for any more. */
-export async function acknowledge(db: Db, dialect: Dialect, deviceId: string, upTo: number): Promise<number> {
-  const deleted = await db.deleteFrom('queue').where('device_id', '=', deviceId).where('seq', '<=', upTo).returning('payload_id').execute();
+/** Delete the device's items up to `upTo`; returns the payload id of each deleted item, in order. */
+export async function acknowledge(db: Db, dialect: Dialect, deviceId: string, upTo: number): Promise<string[]> {
+  const deleted = await db
+    .deleteFrom('queue')
+    .where('device_id', '=', deviceId)
+    .where('seq', '<=', upTo)
+    .returning(['seq', 'payload_id'])
+    .execute();
   await deleteUnreferencedPayloads(
     db,
     dialect,
     deleted.map((d) => d.payload_id),
   );
-  return deleted.length;
+  return deleted.sort((a, b) => Number(a.seq) - Number(b.seq)).map((d) => d.payload_id);
 }
 
 /** Drop everything queued for a device (revocation). */

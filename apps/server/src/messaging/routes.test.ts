@@ -133,6 +133,7 @@ describe.each(DIALECTS)('delivery routes on %s', (dialect) => {
         removed: [],
       }),
       api('GET', `/api/v1/conversations/${conversation}/blobs/${blobId}`, mallory),
+      api('POST', `/api/v1/conversations/${conversation}/messages/01ARZ3NDEKTSV4RRFFQ69G5FAV/read`, mallory),
       call(server.app, 'POST', `/api/v1/conversations/${conversation}/blobs`, { token: mallory.token, body: new Uint8Array(1000) }),
     ];
     for (const res of await Promise.all(attempts)) {
@@ -199,6 +200,13 @@ describe.each(DIALECTS)('delivery routes on %s', (dialect) => {
         'NOT_FOUND',
       ],
       ['bad conversation id', api('GET', '/api/v1/conversations/short', alice), 400, 'BAD_REQUEST'],
+      ['read report with a bad message id', api('POST', `${url}/messages/not-a-ulid/read`, alice), 400, 'BAD_REQUEST'],
+      [
+        'read report in an unknown conversation',
+        api('POST', `/api/v1/conversations/${newGroupId()}/messages/01ARZ3NDEKTSV4RRFFQ69G5FAV/read`, alice),
+        404,
+        'NOT_FOUND',
+      ],
       ['queue limit 0', api('GET', '/api/v1/queue?limit=0', alice), 400, 'BAD_REQUEST'],
       ['queue after negative', api('GET', '/api/v1/queue?after=-1', alice), 400, 'BAD_REQUEST'],
       ['queue unknown parameter', api('GET', '/api/v1/queue?since=3', alice), 400, 'BAD_REQUEST'],
@@ -245,6 +253,8 @@ describe.each(DIALECTS)('delivery routes on %s', (dialect) => {
     expect(errorCode(res)).toBe('UNAUTHENTICATED');
     const ws = await call(server.app, 'GET', '/api/v1/queue', { token: bob.token.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) });
     expect(errorCode(ws)).toBe('UNAUTHENTICATED');
+    const read = await call(server.app, 'POST', `/api/v1/conversations/${conversation}/messages/01ARZ3NDEKTSV4RRFFQ69G5FAV/read`, {});
+    expect(read.statusCode).toBe(401);
     expect(await rows()).toEqual(before);
   });
 });

@@ -24,7 +24,17 @@ import {
 import type { FastifyInstance } from 'fastify';
 import { serverError } from '../errors.ts';
 import { actorOf } from '../http/authentication-hook.ts';
-import { BEARER, BlobParams, base64Length, ConversationParams, EpochQuery, errors, QueueQuery, SuiteQuery } from '../http/schemas.ts';
+import {
+  BEARER,
+  BlobParams,
+  base64Length,
+  ConversationParams,
+  EpochQuery,
+  errors,
+  MessageParams,
+  QueueQuery,
+  SuiteQuery,
+} from '../http/schemas.ts';
 import type { Services } from '../services.ts';
 
 /** JSON envelope allowance on top of the base64 fields of a body (ids, epoch, label, quotes). */
@@ -187,6 +197,20 @@ export async function messagingRoutes(app: FastifyInstance, { services }: { serv
       },
     },
     (request) => ds.sendMessage(actorOf(request), request.params.id, request.body),
+  );
+
+  app.post<{ Params: ConversationPath & { messageId: string } }>(
+    `${API_PREFIX}/conversations/:id/messages/:messageId/read`,
+    {
+      schema: {
+        tags: ['conversations'],
+        summary: "Report that this device's person opened a message (recorded in the audit log as a read)",
+        security: BEARER,
+        params: MessageParams,
+        response: { 200: Ok, ...errors(401, 403, 404) },
+      },
+    },
+    (request) => ds.reportRead(actorOf(request), request.params.id, request.params.messageId),
   );
 
   // ---- attachments ---------------------------------------------------------------------------------

@@ -194,6 +194,47 @@ describe.each(DIALECTS)('delivery service on %s', (dialect) => {
     expect((await countRows(world.tdb.db)).payloads).toBe(payloadsBefore - 1);
   });
 
+  it('records the message flow in the audit log: membership, send, deliver, read; a refused read report records nothing', async () => {
+    const db = world.tdb.db;
+    const eventsSince = async (size: number) => {
+      const rows = await db.selectFrom('log_events').select(['idx', 'event']).where('idx', '>=', size).orderBy('idx').execute();
+      return rows.map(
+        (r) => JSON.parse(r.event) as { type: string; target: string; actor: { device: string }; details: Record<string, unknown> },
+      );
+    };
+    const logSize = async () => Number((await db.selectFrom('log_state').select('size').executeTakeFirstOrThrow()).size);
+    const id = newGroupId();
+    await ds().createConversation(alice.actor, { id, kind: 'group', label: 'SECRET', suite: 1 });
+    // Bob's queue starts empty, so the delivery below covers exactly this conversation's items.
+    const leftOver = await queueOf(bob.actor);
+    if (leftOver.length > 0) await ds().ack(bob.actor, leftOver.at(-1)!.seq);
+    const start = await logSize();
+    await ds().commit(alice.actor, id, commitReq(0, { added: [bob.device.deviceId], welcome: b64('w') }));
+    const sent = await ds().sendMessage(alice.actor, id, { epoch: 1, ciphertext: b64('m'), label: 'SECRET', precedence: 'IMMEDIATE' });
+    const bobItems = (await queueOf(bob.actor)).filter((i) => i.conversationId === id);
+    await ds().ack(bob.actor, bobItems.at(-1)!.seq);
+    await ds().ack(bob.actor, bobItems.at(-1)!.seq); // nothing left: no second deliver event
+    await ds().reportRead(bob.actor, id, sent.id);
+    const events = await eventsSince(start);
+    expect(events.map((e) => e.type)).toEqual(['membership-change', 'send', 'deliver', 'read']);
+    const [membership, send, deliver, read] = events;
+    expect(membership).toMatchObject({
+      target: `conversation:${id}`,
+      details: { epoch: 1, added: [{ device: bob.device.deviceId, person: bob.person }], removed: [] },
+    });
+    expect(send).toMatchObject({ actor: { device: alice.device.deviceId }, details: { message: sent.id, label: 'SECRET', recipients: 1 } });
+    expect(deliver).toMatchObject({ actor: { device: bob.device.deviceId }, details: { items: bobItems.length } });
+    expect(deliver!.details.payloads).toContain(sent.id);
+    expect(read).toMatchObject({ actor: { device: bob.device.deviceId }, details: { message: sent.id } });
+    // No content is logged: the ciphertext's bytes appear nowhere in the events.
+    expect(JSON.stringify(events)).not.toContain(b64('m'));
+
+    const size = await logSize();
+    await refused(ds().reportRead(mallory.actor, id, sent.id), 'NOT_A_MEMBER');
+    // The refusal itself is recorded (access-denied), nothing else.
+    expect((await eventsSince(size)).map((e) => e.type)).toEqual(['access-denied']);
+  });
+
   it('accepts exactly one commit per epoch, also when commits race', async () => {
     const id = newGroupId();
     await ds().createConversation(alice.actor, { id, kind: 'group', label: 'RESTRICTED', suite: 1 });

@@ -360,6 +360,21 @@ export class DeliveryService {
         });
       }
 
+      if (added.length > 0 || req.removed.length > 0) {
+        await recordSecurityEvent(trx, this.#ctx, {
+          type: 'membership-change',
+          actor: actorOfEvent(actor),
+          target: `conversation:${id}`,
+          code: null,
+          details: {
+            epoch: newEpoch,
+            label: conversation.label,
+            added: added.map((a) => ({ device: a.deviceId, person: a.person })),
+            removed: req.removed,
+          },
+        });
+      }
+
       const base = { conversation_id: id, sender_device_id: actor.deviceId, sender_person: actor.person.handle, label: conversation.label };
       const commitRecipients = members.map((m) => m.deviceId).filter((d) => d !== actor.deviceId);
       const events: BusEvent[] = await storeAndQueue(
@@ -436,6 +451,19 @@ export class DeliveryService {
           );
         }
         const recipients = (await membersOf(trx, id)).map((m) => m.deviceId).filter((d) => d !== actor.deviceId);
+        await recordSecurityEvent(trx, this.#ctx, {
+          type: 'send',
+          actor: actorOfEvent(actor),
+          target: `conversation:${id}`,
+          code: null,
+          details: {
+            message: messageId,
+            label: label.text,
+            precedence: req.precedence ?? null,
+            epoch: req.epoch,
+            recipients: recipients.length,
+          },
+        });
         return storeAndQueue(
           trx,
           this.#ctx.dialect,
@@ -497,9 +525,42 @@ export class DeliveryService {
     };
   }
 
+  /** Delete the device's queue items up to `upTo`: they reached it. Recorded as one 'deliver' event. */
   async ack(actor: Actor, upTo: number): Promise<{ ok: true }> {
     const { db, dialect } = this.#ctx;
-    await db.transaction().execute((trx) => acknowledge(trx, dialect, actor.deviceId, upTo));
+    await db.transaction().execute(async (trx) => {
+      const delivered = await acknowledge(trx, dialect, actor.deviceId, upTo);
+      if (delivered.length === 0) return;
+      await recordSecurityEvent(trx, this.#ctx, {
+        type: 'deliver',
+        actor: actorOfEvent(actor),
+        target: `device:${actor.deviceId}`,
+        code: null,
+        details: { upTo, items: delivered.length, payloads: [...new Set(delivered)] },
+      });
+    });
+    return { ok: true };
+  }
+
+  /**
+   * The device reports that its person opened a message (decryption happens only on devices, so
+   * only they can say). Recorded as a 'read' event; the caller must be a member of the
+   * conversation. Reporting twice records twice: each opening is an access.
+   */
+  async reportRead(actor: Actor, conversationId: string, messageId: string): Promise<{ ok: true }> {
+    const { db } = this.#ctx;
+    await this.#guarded(actor, 'read-conversation', conversationId, () =>
+      db.transaction().execute(async (trx) => {
+        const { row: conversation } = await this.#readableConversation(trx, actor, conversationId, 'reporting a message read');
+        await recordSecurityEvent(trx, this.#ctx, {
+          type: 'read',
+          actor: actorOfEvent(actor),
+          target: `conversation:${conversationId}`,
+          code: null,
+          details: { message: messageId, label: conversation.label },
+        });
+      }),
+    );
     return { ok: true };
   }
 
