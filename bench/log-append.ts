@@ -9,16 +9,11 @@
  * Prints one JSON line per figure, e.g.
  *   {"bench":"log-append","store":"sqlite","callers":16,"appends":…,"seconds":…,"appendsPerSec":…}
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
 import { verifyStore } from '../apps/server/src/audit/verify-full.ts';
-import { openDatabase } from '../apps/server/src/db/database.ts';
-import type { Db } from '../apps/server/src/db/schema.ts';
 import { recordSecurityEvent } from '../apps/server/src/policy/security-events.ts';
 import { nodeCryptoProvider } from '../packages/protocol/src/crypto/node-provider.ts';
+import { freshStore } from './stores.ts';
 
 const option = (name: string, fallback: string) => {
   const i = process.argv.indexOf(name);
@@ -29,43 +24,8 @@ const POSTGRES_URL = option('--database', 'postgres://postgres@127.0.0.1:5432/te
 const CALLERS = [1, 16, 128];
 const ctx = { clock: () => new Date(), crypto: nodeCryptoProvider };
 
-async function admin(text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
-
-/** A fresh, migrated store and its cleanup. */
-async function freshStore(store: 'sqlite' | 'postgres'): Promise<{ db: Db; close: () => Promise<void> }> {
-  if (store === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'valise-bench-'));
-    const opened = await openDatabase({ kind: 'sqlite', file: join(dir, 'valise.db') });
-    return {
-      db: opened.db,
-      close: async () => {
-        await opened.close();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  }
-  const schema = `valise_bench_${Date.now().toString(36)}`;
-  await admin(`CREATE SCHEMA ${schema}`);
-  const opened = await openDatabase({ kind: 'postgres', url: POSTGRES_URL, schema, maxConnections: 5 });
-  return {
-    db: opened.db,
-    close: async () => {
-      await opened.close();
-      await admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    },
-  };
-}
-
 async function run(store: 'sqlite' | 'postgres', callers: number): Promise<void> {
-  const { db, close } = await freshStore(store);
+  const { db, close } = await freshStore(store, POSTGRES_URL);
   try {
     let appends = 0;
     const append = () =>

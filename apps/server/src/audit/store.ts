@@ -102,13 +102,54 @@ export async function logSize(db: Db): Promise<number> {
   return Number(row.size);
 }
 
-/** A HashReader over the stored complete-subtree hashes. */
+interface HashRequest {
+  level: number;
+  index: number;
+  resolve: (hash: Uint8Array) => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * A HashReader over the stored complete-subtree hashes. The proof functions ask for all the
+ * hashes a proof needs in the same tick; they are read together, in one query (per 200), instead
+ * of one round trip each.
+ */
 export function storedHashReader(db: Db): HashReader {
+  let pending: HashRequest[] = [];
+  const flush = async (batch: HashRequest[]): Promise<void> => {
+    try {
+      const found = new Map<string, Uint8Array>();
+      for (let i = 0; i < batch.length; i += INSERT_CHUNK) {
+        const part = batch.slice(i, i + INSERT_CHUNK);
+        const rows = await db
+          .selectFrom('log_hashes')
+          .select(['level', 'idx', 'hash'])
+          .where((eb) => eb.or(part.map((r) => eb.and([eb('level', '=', r.level), eb('idx', '=', r.index)]))))
+          .execute();
+        for (const r of rows) found.set(`${Number(r.level)}/${Number(r.idx)}`, bytesOf(r.hash));
+      }
+      for (const r of batch) {
+        const hash = found.get(`${r.level}/${r.index}`);
+        if (!hash || hash.length !== TLOG_HASH_SIZE)
+          r.reject(new ValiseError('TLOG_BAD_HASH', `stored hash ${r.level}/${r.index} is missing`));
+        else r.resolve(hash);
+      }
+    } catch (err) {
+      for (const r of batch) r.reject(err);
+    }
+  };
   return {
-    async hashAt(level: number, index: number): Promise<Uint8Array> {
-      const r = await db.selectFrom('log_hashes').select('hash').where('level', '=', level).where('idx', '=', index).executeTakeFirst();
-      if (!r || r.hash.length !== TLOG_HASH_SIZE) throw new ValiseError('TLOG_BAD_HASH', `stored hash ${level}/${index} is missing`);
-      return bytesOf(r.hash);
+    hashAt(level: number, index: number): Promise<Uint8Array> {
+      return new Promise((resolve, reject) => {
+        pending.push({ level, index, resolve, reject });
+        if (pending.length === 1) {
+          queueMicrotask(() => {
+            const batch = pending;
+            pending = [];
+            void flush(batch);
+          });
+        }
+      });
     },
   };
 }
