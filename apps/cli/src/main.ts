@@ -12,6 +12,7 @@ import { registerLabelCommands } from './commands/labels.ts';
 import { registerLoginCommands } from './commands/login.ts';
 import { registerMessageCommands } from './commands/message.ts';
 import { registerServerCommands } from './commands/server.ts';
+import { registerWitnessCommands } from './commands/witness.ts';
 
 const program = new Command();
 program
@@ -31,5 +32,6 @@ registerLabelCommands(program);
 registerAdminCommands(program);
 registerApprovalCommands(program);
 registerAuditCommands(program);
+registerWitnessCommands(program);
 
 await program.parseAsync(process.argv);

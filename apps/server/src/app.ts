@@ -11,6 +11,7 @@ import pkg from '../package.json' with { type: 'json' };
 import { generateLogKeys, type LogKeys } from './audit/keys.ts';
 import { auditLogRoutes } from './audit/routes.ts';
 import { AuditLog } from './audit/service.ts';
+import { type WitnessEndpoint, WitnessSubmitter } from './audit/witness-submitter.ts';
 import { type Bus, InProcessBus } from './bus/bus.ts';
 import type { ServiceContext } from './context.ts';
 import type { Db, Dialect } from './db/schema.ts';
@@ -27,6 +28,8 @@ import { messagingRoutes } from './messaging/routes.ts';
 import { websocketRoutes } from './messaging/ws.ts';
 import { policyRoutes } from './policy/routes.ts';
 import { createServices, type Services } from './services.ts';
+import { transparencyRoutes } from './transparency/routes.ts';
+import { TransparencyService } from './transparency/service.ts';
 
 export const SERVER_VERSION: string = pkg.version;
 
@@ -49,6 +52,10 @@ export interface ServerDeps {
   logKeys?: LogKeys;
   /** Sign a new checkpoint this often when the log has grown; none when absent (tests ask on demand). */
   checkpointIntervalMs?: number;
+  /** Witnesses asked to cosign each new checkpoint (c2sp.org/tlog-witness); none by default. */
+  witnesses?: readonly WitnessEndpoint[];
+  /** The transport to witnesses (tests inject one); the global fetch otherwise. */
+  witnessFetch?: typeof fetch;
 }
 
 /** Requests without a route-specific limit (enrolment, admin, claims) stay small. */
@@ -58,6 +65,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     services: Services;
     auditLog: AuditLog;
+    witnessSubmitter: WitnessSubmitter;
   }
 }
 
@@ -94,6 +102,17 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     keys: deps.logKeys ?? generateLogKeys(deps.crypto.randomBytes),
   });
   app.decorate('auditLog', auditLog);
+  const witnessSubmitter = new WitnessSubmitter({
+    db: deps.db,
+    log: auditLog,
+    crypto: deps.crypto,
+    clock: deps.clock,
+    witnesses: deps.witnesses ?? [],
+    logger: app.log,
+    ...(deps.witnessFetch ? { fetch: deps.witnessFetch } : {}),
+  });
+  app.decorate('witnessSubmitter', witnessSubmitter);
+  app.addHook('onClose', async () => witnessSubmitter.close());
   // The API speaks JSON (and octet-stream for attachments): plain text is refused with 415.
   app.removeContentTypeParser('text/plain');
   // Fastify's JSON parser (prototype poisoning refused), except that an empty body is "no body":
@@ -158,10 +177,15 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(messagingRoutes, { services });
   await app.register(websocketRoutes, { services, ...(deps.wsAuthTimeoutMs ? { authTimeoutMs: deps.wsAuthTimeoutMs } : {}) });
 
-  await app.register(auditLogRoutes, { log: auditLog });
+  await app.register(auditLogRoutes, { log: auditLog, witnesses: witnessSubmitter });
+  await app.register(transparencyRoutes, { transparency: new TransparencyService(ctx, auditLog) });
   if (deps.checkpointIntervalMs !== undefined) {
     const timer = setInterval(() => {
-      auditLog.checkpoint().catch((err: unknown) => app.log.error({ err }, 'checkpoint failed'));
+      auditLog.checkpoint().then(
+        // Witnesses are asked after the checkpoint exists: they never hold it up.
+        () => witnessSubmitter.cosignLatest(),
+        (err: unknown) => app.log.error({ err }, 'checkpoint failed'),
+      );
     }, deps.checkpointIntervalMs);
     timer.unref();
     app.addHook('onClose', async () => clearInterval(timer));

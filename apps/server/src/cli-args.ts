@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 
 export const USAGE = `Usage:
   node apps/server/src/main.ts start [--data DIR] [--port N] [--host H] [--demo] [--database URL] [--web DIR]
+                                     [--witness URL=VKEY ...]
   node apps/server/src/main.ts init --data DIR [--org-name NAME] [--domain D] [--database URL]
   node apps/server/src/main.ts audit-verify --data DIR [--database URL] [--json]
 
@@ -13,12 +14,23 @@ export const USAGE = `Usage:
   --demo            create or reuse the demo ministry and print its people's enrolment codes
   --database URL    postgres://... to use PostgreSQL instead of SQLite (or VALISE_DATABASE_URL)
   --web DIR         the built web app to serve at /; default apps/web/dist
+  --witness URL=VKEY  ask this tlog witness to cosign each checkpoint (repeatable; also DIR/witnesses.json)
   --org-name NAME   the organisation's name (init; default: the demo ministry's)
   --domain D        the organisation's domain, e.g. mfa.freedonia.example (init; default: the demo's)
   --json            audit-verify: print the report as JSON`;
 
 export type Command =
-  | { command: 'start'; dataDir: string; port: number; host: string; demo: boolean; databaseUrl?: string; webRoot?: string }
+  | {
+      command: 'start';
+      dataDir: string;
+      port: number;
+      host: string;
+      demo: boolean;
+      databaseUrl?: string;
+      webRoot?: string;
+      /** `URL=VKEY` flags, checked when the server starts (audit/witness-config.ts). */
+      witnesses: string[];
+    }
   | { command: 'init'; dataDir: string; orgName: string; domain: string; databaseUrl?: string }
   | { command: 'audit-verify'; dataDir: string; json: boolean; databaseUrl?: string }
   | { command: 'help' };
@@ -53,6 +65,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv, default
         port: Number(portText),
         host: values.host ?? '127.0.0.1',
         demo: values.demo ?? false,
+        witnesses: values.witness ?? [],
         ...withDatabase,
         ...(webRoot ? { webRoot: resolve(webRoot) } : {}),
       };
@@ -85,6 +98,7 @@ function parse(argv: string[]) {
       demo: { type: 'boolean' },
       database: { type: 'string' },
       web: { type: 'string' },
+      witness: { type: 'string', multiple: true },
       'org-name': { type: 'string' },
       domain: { type: 'string' },
       json: { type: 'boolean' },

@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import { buildServer } from './app.ts';
 import { loadOrCreateLogKeys } from './audit/keys.ts';
 import { runAuditVerify } from './audit/verify-command.ts';
+import { loadWitnessEndpoints, WitnessConfigError } from './audit/witness-config.ts';
 import { InProcessBus } from './bus/bus.ts';
 import { type Command, parseCommandLine, USAGE, UsageError } from './cli-args.ts';
 import { databaseConfigFor, type OpenDatabase, openDatabase } from './db/database.ts';
@@ -112,6 +113,14 @@ async function start(cmd: Extract<Command, { command: 'start' }>): Promise<void>
     );
   }
   const webRoot = cmd.webRoot ?? DEFAULT_WEB_ROOT;
+  let witnesses: ReturnType<typeof loadWitnessEndpoints>;
+  try {
+    witnesses = loadWitnessEndpoints(cmd.dataDir, cmd.witnesses);
+  } catch (err) {
+    await data.close();
+    if (err instanceof WitnessConfigError) throw new StartupError(err.message);
+    throw err;
+  }
   const app = await buildServer({
     db: data.db,
     dialect: data.dialect,
@@ -123,6 +132,7 @@ async function start(cmd: Extract<Command, { command: 'start' }>): Promise<void>
     webRoot,
     logKeys: loadOrCreateLogKeys(cmd.dataDir, nodeCryptoProvider.randomBytes),
     checkpointIntervalMs: 1000,
+    witnesses,
   });
   let demoPeople: DemoPerson[] | undefined;
   try {
@@ -152,6 +162,7 @@ async function start(cmd: Extract<Command, { command: 'start' }>): Promise<void>
       ? `Open the web app at ${url}/`
       : `The web app is not built (${webRoot}): API only. Build it with \`npm run build\`.`,
   );
+  if (witnesses.length > 0) out(`Witnesses asked to cosign each checkpoint: ${witnesses.map((w) => w.url).join(', ')}`);
   if (demoPeople) printDemo(demoPeople, writeDemoFile(cmd.dataDir, url, demoPeople), url);
   // Expired clearances take their people out of the conversations above their new level.
   const stopSweeper = startExpirySweeper(app.services.clearances, logger);

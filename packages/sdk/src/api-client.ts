@@ -103,6 +103,18 @@ export class ApiClient {
     return new Uint8Array(await res.arrayBuffer());
   }
 
+  /** GET a public resource of the server's audit log, under /log/ (not the API): no session needed. */
+  async getLog(path: string): Promise<Response> {
+    let res: Response;
+    try {
+      res = await this.#fetch(`${this.serverUrl}/log/${path}`);
+    } catch (cause) {
+      throw new ValiseError('SERVER_UNREACHABLE', `cannot reach the Valise server at ${this.serverUrl}: is it running?`, { cause });
+    }
+    if (!res.ok) throw new ValiseError('AUDIT_LOG_UNAVAILABLE', `GET /log/${path} answered ${res.status}`);
+    return res;
+  }
+
   async request<T>(method: string, path: string, body?: unknown, options: { auth?: boolean } = {}): Promise<T> {
     const auth = options.auth ?? true;
     const init = body === undefined ? {} : { body: JSON.stringify(body), contentType: 'application/json' };

@@ -6,9 +6,16 @@
  */
 import { auditTiles, type CryptoProvider, entriesPath, tilePath, tilesForSize, toStdBase64, ValiseError } from '@valise/protocol';
 import type { FetchLike } from './api-client.ts';
-import { type AuditLogKeys, type AuditLogState, requireConsistentForward, unverified, verifyLogCheckpoint } from './checkpoint-trust.ts';
+import {
+  type AuditLogKeys,
+  type AuditLogState,
+  requireConsistentForward,
+  unverified,
+  verifyLogCheckpoint,
+  type WitnessPolicy,
+} from './checkpoint-trust.ts';
 
-export type { AuditLogKeys, AuditLogState } from './checkpoint-trust.ts';
+export type { AuditLogKeys, AuditLogState, WitnessPolicy } from './checkpoint-trust.ts';
 
 export interface AuditLogOptions {
   fetch: FetchLike;
@@ -17,6 +24,8 @@ export interface AuditLogOptions {
   trusted?: AuditLogKeys;
   /** The last checkpoint verified; the new one must extend it. */
   state?: AuditLogState;
+  /** Require cosignatures from this many of these witnesses (AUDIT_WITNESSES_INSUFFICIENT otherwise). */
+  witnesses?: WitnessPolicy;
   /** Called as tiles are checked. */
   onProgress?: (tilesChecked: number, tilesTotal: number) => void;
 }
@@ -63,7 +72,7 @@ export async function auditLog(serverUrl: string, options: AuditLogOptions): Pro
   }
   const keys = options.trusted ?? served;
   const note = await (await get(fetchFn, base, 'checkpoint')).text();
-  const { origin, size, rootHash } = await verifyLogCheckpoint(options.crypto, keys, note);
+  const { origin, size, rootHash } = await verifyLogCheckpoint(options.crypto, keys, note, options.witnesses);
 
   const total = tilesForSize(size).length;
   let tilesChecked = 0;

@@ -5,7 +5,10 @@
  *   cosignature (so a quantum-broken Ed25519 alone cannot forge one), and its origin must be the
  *   key name;
  * - `requireConsistentForward`: a checkpoint seen before must be a prefix of the new one (no
- *   rollback, no fork), checked with an RFC 6962 consistency proof.
+ *   rollback, no fork), checked with an RFC 6962 consistency proof;
+ * - an optional witness policy: at least `minimum` distinct trusted witnesses (c2sp.org/tlog-witness)
+ *   must have cosigned the checkpoint, so a log showing different views to different clients
+ *   would need those witnesses' collusion.
  */
 import {
   type Checkpoint,
@@ -13,9 +16,12 @@ import {
   constantTimeEqual,
   fromStdBase64,
   NOTE_SIGNATURE_TYPE,
+  type NoteVerifier,
   noteVerifierFromKey,
   openCheckpoint,
+  parseSignedNote,
   parseVerifierKey,
+  utf8,
   ValiseError,
   type VerifierKey,
   verifyConsistency,
@@ -53,8 +59,60 @@ export function parseLogKeys(keys: AuditLogKeys): { ed: VerifierKey; mldsa: Veri
   return { ed, mldsa };
 }
 
-/** Verify a checkpoint note against the log's keys; returns the checkpoint it signs. */
-export async function verifyLogCheckpoint(crypto: CryptoProvider, keys: AuditLogKeys, note: string): Promise<Checkpoint> {
+/** Witnesses a client trusts and how many of them must have cosigned a checkpoint. */
+export interface WitnessPolicy {
+  /** Witness cosignature vkeys (ML-DSA-44 type 0x06 or Ed25519 type 0x04); keys sharing a name are one witness. */
+  readonly witnesses: readonly string[];
+  /** Distinct witnesses whose cosignature must verify. */
+  readonly minimum: number;
+}
+
+function witnessVerifiers(crypto: CryptoProvider, policy: WitnessPolicy, logName: string): NoteVerifier[] {
+  if (!Number.isSafeInteger(policy.minimum) || policy.minimum < 0) {
+    throw new ValiseError('AUDIT_WITNESS_POLICY_INVALID', 'the minimum number of witnesses must be a whole number');
+  }
+  return policy.witnesses.map((vkey) => {
+    let key: VerifierKey;
+    try {
+      key = parseVerifierKey(vkey);
+    } catch (cause) {
+      throw new ValiseError('AUDIT_WITNESS_POLICY_INVALID', 'a witness verifier key is malformed', { cause });
+    }
+    if (key.type !== NOTE_SIGNATURE_TYPE.mlDsa44Cosignature && key.type !== NOTE_SIGNATURE_TYPE.ed25519Cosignature) {
+      throw new ValiseError('AUDIT_WITNESS_POLICY_INVALID', `witness key ${key.name} is not a cosignature key`);
+    }
+    if (key.name === logName) throw new ValiseError('AUDIT_WITNESS_POLICY_INVALID', 'the log cannot be its own witness');
+    return noteVerifierFromKey(crypto, key);
+  });
+}
+
+/**
+ * Count the distinct trusted witnesses (by key name) with a verifying cosignature on the note.
+ * A cosignature that fails is not counted (it cannot help reach the minimum).
+ */
+async function countWitnesses(verifiers: readonly NoteVerifier[], note: string): Promise<number> {
+  const parsed = parseSignedNote(note);
+  const text = utf8(parsed.text);
+  const witnessed = new Set<string>();
+  for (const sig of parsed.signatures) {
+    const v = verifiers.find((x) => x.name === sig.name && x.keyId === sig.keyId);
+    if (v === undefined || witnessed.has(v.name)) continue;
+    if (await v.verify(text, sig.signature)) witnessed.add(v.name);
+  }
+  return witnessed.size;
+}
+
+/**
+ * Verify a checkpoint note against the log's keys; returns the checkpoint it signs. With a witness
+ * policy, also require cosignatures from `minimum` distinct trusted witnesses
+ * (AUDIT_WITNESSES_INSUFFICIENT otherwise).
+ */
+export async function verifyLogCheckpoint(
+  crypto: CryptoProvider,
+  keys: AuditLogKeys,
+  note: string,
+  witnessPolicy?: WitnessPolicy,
+): Promise<Checkpoint> {
   const { ed, mldsa } = parseLogKeys(keys);
   let opened: Awaited<ReturnType<typeof openCheckpoint>>;
   try {
@@ -68,6 +126,15 @@ export async function verifyLogCheckpoint(crypto: CryptoProvider, keys: AuditLog
   if (!by.has(mldsa.keyId)) throw unverified('the checkpoint lacks the ML-DSA-44 cosignature');
   if (opened.checkpoint.origin !== ed.name)
     throw unverified(`checkpoint origin ${opened.checkpoint.origin} is not the key name ${ed.name}`);
+  if (witnessPolicy !== undefined) {
+    const found = await countWitnesses(witnessVerifiers(crypto, witnessPolicy, ed.name), note);
+    if (found < witnessPolicy.minimum) {
+      throw new ValiseError(
+        'AUDIT_WITNESSES_INSUFFICIENT',
+        `the checkpoint carries cosignatures from ${found} of the trusted witnesses; ${witnessPolicy.minimum} are required`,
+      );
+    }
+  }
   return opened.checkpoint;
 }
 

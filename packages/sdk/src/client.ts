@@ -28,6 +28,7 @@ import { AdminApi } from './admin.ts';
 import { ApiClient, type FetchLike, normaliseServerUrl } from './api-client.ts';
 import { type ClientCore, listConversations, loadConversation, makeCore, saveConversation } from './core.ts';
 import { devicesOf, listPeople, listUnits } from './directory.ts';
+import { type DeviceAlert, deviceAlerts, type MonitorResult, monitorDevices, trustDevice } from './key-monitor.ts';
 import { replenishKeyPackages } from './key-packages.ts';
 import { canonicalLabel, labelPolicyOf } from './labels.ts';
 import { LiveConnection, type LiveEvent, type WebSocketFactory } from './live.ts';
@@ -45,6 +46,7 @@ import {
 } from './send.ts';
 import { EncryptedStore, type KeyValueStore, type StorageCipher } from './storage.ts';
 import { type SyncResult, syncQueue } from './sync.ts';
+import { pinnedLogKeys } from './transparency.ts';
 
 export interface ClientEnvironment {
   crypto: CryptoProvider;
@@ -114,6 +116,8 @@ export class ValiseClient {
     };
     await store.putJson('identity', identity);
     const client = ValiseClient.#fromIdentity(env, store, identity);
+    // Trust on first use: the audit log's keys as served at enrolment, required from then on.
+    await pinnedLogKeys(client.core);
     await replenishKeyPackages(client.core, true);
     return client;
   }
@@ -184,11 +188,30 @@ export class ValiseClient {
     return labelPolicyOf(this.core);
   }
 
-  /** Fetch and process everything waiting for this device. */
+  /**
+   * Fetch and process everything waiting for this device, then scan the audit log's new key
+   * events (alerts for devices of this person it did not enrol are in `alerts`).
+   */
   async sync(): Promise<SyncResult> {
     const result = await syncQueue(this.core);
     await flushReadReports(this.core);
-    return result;
+    const scan = await monitorDevices(this.core);
+    return { ...result, alerts: scan.alerts };
+  }
+
+  /** Scan the audit log's key events since the last scan (sync does this too). */
+  monitorDevices(): Promise<MonitorResult> {
+    return monitorDevices(this.core);
+  }
+
+  /** Devices of this person enrolled without this device knowing, not yet trusted. */
+  deviceAlerts(): Promise<DeviceAlert[]> {
+    return deviceAlerts(this.core);
+  }
+
+  /** "It was me": trust a device of this person and clear its alerts (returns the cleared ones). */
+  trustDevice(deviceId: string): Promise<DeviceAlert[]> {
+    return trustDevice(this.core, deviceId);
   }
 
   sendCable(input: CableInput): Promise<SendResult> {

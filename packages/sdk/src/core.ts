@@ -20,6 +20,7 @@ import {
 import type { ApiClient } from './api-client.ts';
 import type { ConversationRecord, DeviceIdentityRecord } from './records.ts';
 import type { EncryptedStore } from './storage.ts';
+import { requireDeviceKeyPublished } from './transparency.ts';
 
 export interface ClientCore {
   api: ApiClient;
@@ -48,13 +49,15 @@ export function createLock(): <T>(fn: () => Promise<T>) => Promise<T> {
  * under another person than the one its MLS credential claims resolves to nothing, so a device
  * cannot speak in a group as someone else.
  */
-export function directoryKeyResolver(api: ApiClient): MlsContext['resolveDeviceKey'] {
+export function directoryKeyResolver(api: ApiClient, verify?: (device: Device) => Promise<void>): MlsContext['resolveDeviceKey'] {
   const cache = new Map<string, Device>();
   return async (deviceId: string, person: string) => {
     let device = cache.get(deviceId);
     try {
       if (!device) {
         device = await api.get<Device>(`/devices/${encodeURIComponent(deviceId)}`);
+        // Key transparency: the key the authentication service is about to trust must be in the log.
+        if (verify && device.person === person) await verify(device);
         cache.set(deviceId, device);
       }
       return device.person === person ? fromBase64Url(device.identityKey) : undefined;
@@ -69,7 +72,7 @@ export function makeCore(
   parts: Omit<ClientCore, 'mlsIdentity' | 'mls' | 'suite' | 'lock'> & { suite?: number; mlsNative?: MlsNativePrimitives },
 ): ClientCore {
   const { identity, mlsNative, ...rest } = parts;
-  return {
+  const core: ClientCore = {
     ...rest,
     identity,
     suite: parts.suite ?? DEFAULT_MLS_SUITE,
@@ -79,8 +82,14 @@ export function makeCore(
       person: identity.person.handle,
       identitySecretKey: fromBase64Url(identity.identitySecretKey),
     },
-    mls: { crypto: parts.crypto, resolveDeviceKey: directoryKeyResolver(parts.api), ...(mlsNative ? { native: mlsNative } : {}) },
+    mls: {
+      crypto: parts.crypto,
+      // What a since-revoked device signed before its revocation still verifies; adding one is refused in send.ts.
+      resolveDeviceKey: directoryKeyResolver(parts.api, (device) => requireDeviceKeyPublished(core, device, { allowRevoked: true })),
+      ...(mlsNative ? { native: mlsNative } : {}),
+    },
   };
+  return core;
 }
 
 const convKey = (id: string) => `conv/${id}`;

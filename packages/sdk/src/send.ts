@@ -25,6 +25,7 @@ import { type ClientCore, loadGroup, saveConversation } from './core.ts';
 import { type ResolvedRecipients, resolveRecipients } from './directory.ts';
 import { canonicalLabel, notClearedError, partitionByClearance } from './labels.ts';
 import type { ConversationRecord, StoredMessage } from './records.ts';
+import { requireDevicesPublished } from './transparency.ts';
 
 export type Precedence = MessageContent['precedence'];
 
@@ -73,6 +74,8 @@ export async function createConversation(
 }> {
   const { label, text: labelText, policy } = await canonicalLabel(core, input.label);
   const resolved = withoutUncleared(policy, label, labelText, core.identity.person.handle, await resolveRecipients(core, input.with));
+  // Key transparency: nothing is encrypted to a device whose key is not in the audit log.
+  await requireDevicesPublished(core, resolved.devices);
   return core.lock(async () => {
     const id = toBase64Url(core.crypto.randomBytes(32));
     let group = await createGroup(core.mls, core.mlsIdentity, core.suite, fromBase64Url(id));
@@ -225,6 +228,7 @@ export async function addMembers(core: ClientCore, conversationId: string, handl
     const present = new Set(members.map((m) => m.deviceId));
     const fresh = resolved.devices.filter((d) => !present.has(d.id));
     if (fresh.length === 0) return 0;
+    await requireDevicesPublished(core, fresh);
     const claim = await core.api.post<ClaimKeyPackagesResponse>('/key-packages/claim', {
       suite: record.suite,
       deviceIds: fresh.map((d) => d.id),

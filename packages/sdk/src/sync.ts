@@ -20,6 +20,7 @@ import {
   welcomeKeyPackageRefs,
 } from '@valise/protocol';
 import { type ClientCore, loadConversation, loadGroup, saveConversation } from './core.ts';
+import type { DeviceAlert } from './key-monitor.ts';
 import { forgetKeyPackage, replenishKeyPackages, takeKeyPackage } from './key-packages.ts';
 import type { StoredMessage } from './records.ts';
 import { commitRemoval } from './send.ts';
@@ -37,12 +38,14 @@ export interface SyncResult {
   messages: StoredMessage[];
   joined: string[];
   problems: SyncProblem[];
+  /** Devices of this person newly found enrolled without this device's knowledge (key transparency). */
+  alerts: DeviceAlert[];
 }
 
 /** Fetch and process everything queued for this device. */
 export async function syncQueue(core: ClientCore): Promise<SyncResult> {
   return core.lock(async () => {
-    const result: SyncResult = { processed: 0, messages: [], joined: [], problems: [] };
+    const result: SyncResult = { processed: 0, messages: [], joined: [], problems: [], alerts: [] };
     let after = (await core.store.getJson<number>('sync/cursor')) ?? 0;
     // Store the cursor and acknowledge what has been handled so far (stored, or refused for good).
     const acknowledge = async (upTo: number) => {

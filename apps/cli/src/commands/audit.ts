@@ -6,13 +6,15 @@
  * `valise audit verify --server URL`: an auditor (no enrolment needed) checks the server's public
  * audit log. The log keys are pinned on first use and the last verified checkpoint remembered per
  * server under VALISE_HOME/audit/<host>.json, so later runs refuse changed keys, rollbacks and forks.
+ * `--witness VKEY` (repeatable) and `--min-witnesses K` require the checkpoint to be cosigned by K
+ * of those witnesses (c2sp.org/tlog-witness; default: every witness named).
  */
 import { spawn } from 'node:child_process';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ValiseError } from '@valise/protocol';
-import { type AuditLogKeys, type AuditLogState, auditLog } from '@valise/sdk';
+import { type AuditLogKeys, type AuditLogState, auditLog, type WitnessPolicy } from '@valise/sdk';
 import { nodeCryptoProvider, valiseHome } from '@valise/sdk/node';
 import type { Command } from 'commander';
 import { emit, fail, progress } from '../output.ts';
@@ -108,52 +110,76 @@ export function registerAuditCommands(program: Command): void {
     .option('--store', "operators: check the server's own store (every event, leaf, hash and the latest checkpoint)")
     .option('--data <dir>', 'with --store: the data folder')
     .option('--database <url>', 'with --store: the PostgreSQL URL instead of the SQLite in the data folder')
-    .action(async (opts: { server?: string; store?: boolean; data?: string; database?: string }, cmd: Command) => {
-      const g = globals(cmd);
-      if (opts.store) {
-        verifyStore(opts, g);
-        return;
-      }
-      try {
-        if (!opts.server) throw new ValiseError('BAD_ARGUMENTS', 'audit verify needs --server URL (or --store --data DIR)');
-        const url = serverUrl(opts.server);
-        const file = auditStatePath(valiseHome(), url);
-        const saved = await readState(file);
-        const bar = progress(g, 'verifying tiles');
-        const result = await auditLog(url.origin + url.pathname.replace(/\/+$/, ''), {
-          fetch: (input, init) => fetch(input, init),
-          crypto: nodeCryptoProvider,
-          ...(saved ? { trusted: saved.keys } : {}),
-          ...(saved?.last ? { state: { size: saved.last.size, root: saved.last.root } } : {}),
-          onProgress: (n, total) => {
-            const width = 30;
-            const filled = total === 0 ? width : Math.round((n / total) * width);
-            bar.update(`[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${n}/${total} tiles`);
-          },
-        });
-        bar.done();
-        const now = new Date().toISOString();
-        await writeState(file, {
-          server: url.origin,
-          keys: result.keys,
-          pinnedAt: saved?.pinnedAt ?? now,
-          last: { size: result.size, root: result.root, checkpoint: result.checkpoint, verifiedAt: now },
-        });
-        const keysPinnedNow = saved === null;
-        if (keysPinnedNow && !g.json) {
-          process.stderr.write(
-            `warning: first audit of ${url.origin}: its log keys are now pinned (trust on first use); compare them with the ministry's published keys:\n  ${result.keys.vkey}\n  ${result.keys.vkeyMldsa.split('+').slice(0, 2).join('+')}+… (ML-DSA-44; in full in ${file})\n`,
-          );
+    .option('--witness <vkey>', 'a trusted witness cosignature key (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--min-witnesses <k>', 'how many distinct trusted witnesses must have cosigned (default: all named)')
+    .action(
+      async (
+        opts: { server?: string; store?: boolean; data?: string; database?: string; witness: string[]; minWitnesses?: string },
+        cmd: Command,
+      ) => {
+        const g = globals(cmd);
+        if (opts.store) {
+          verifyStore(opts, g);
+          return;
         }
-        emit(g, { verified: true, ...result, keysPinnedNow, stateFile: file }, () => {
-          const consistency =
-            result.consistentWithPrevious === null
-              ? 'first checkpoint seen'
-              : `extends the size ${saved?.last?.size} checkpoint seen before`;
-          return `verified ${result.origin}: ${result.size} entries, root ${result.root}, ${result.tilesChecked} tiles; ${consistency}`;
-        });
-      } catch (err) {
-        fail(g, err);
-      }
-    });
+        try {
+          if (!opts.server) throw new ValiseError('BAD_ARGUMENTS', 'audit verify needs --server URL (or --store --data DIR)');
+          const url = serverUrl(opts.server);
+          const witnesses = witnessPolicy(opts.witness, opts.minWitnesses);
+          const file = auditStatePath(valiseHome(), url);
+          const saved = await readState(file);
+          const bar = progress(g, 'verifying tiles');
+          const result = await auditLog(url.origin + url.pathname.replace(/\/+$/, ''), {
+            fetch: (input, init) => fetch(input, init),
+            crypto: nodeCryptoProvider,
+            ...(saved ? { trusted: saved.keys } : {}),
+            ...(saved?.last ? { state: { size: saved.last.size, root: saved.last.root } } : {}),
+            ...(witnesses ? { witnesses } : {}),
+            onProgress: (n, total) => {
+              const width = 30;
+              const filled = total === 0 ? width : Math.round((n / total) * width);
+              bar.update(`[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${n}/${total} tiles`);
+            },
+          });
+          bar.done();
+          const now = new Date().toISOString();
+          await writeState(file, {
+            server: url.origin,
+            keys: result.keys,
+            pinnedAt: saved?.pinnedAt ?? now,
+            last: { size: result.size, root: result.root, checkpoint: result.checkpoint, verifiedAt: now },
+          });
+          const keysPinnedNow = saved === null;
+          if (keysPinnedNow && !g.json) {
+            process.stderr.write(
+              `warning: first audit of ${url.origin}: its log keys are now pinned (trust on first use); compare them with the ministry's published keys:\n  ${result.keys.vkey}\n  ${result.keys.vkeyMldsa.split('+').slice(0, 2).join('+')}+… (ML-DSA-44; in full in ${file})\n`,
+            );
+          }
+          emit(g, { verified: true, ...result, keysPinnedNow, stateFile: file }, () => {
+            const consistency =
+              result.consistentWithPrevious === null
+                ? 'first checkpoint seen'
+                : `extends the size ${saved?.last?.size} checkpoint seen before`;
+            const witnessed = witnesses ? `; cosigned by at least ${witnesses.minimum} trusted witness(es)` : '';
+            return `verified ${result.origin}: ${result.size} entries, root ${result.root}, ${result.tilesChecked} tiles; ${consistency}${witnessed}`;
+          });
+        } catch (err) {
+          fail(g, err);
+        }
+      },
+    );
+}
+
+/** The witness policy of --witness / --min-witnesses, or none. */
+function witnessPolicy(vkeys: string[], minimum: string | undefined): WitnessPolicy | undefined {
+  if (minimum !== undefined && !/^(0|[1-9][0-9]{0,3})$/.test(minimum)) {
+    throw new ValiseError('BAD_ARGUMENTS', `--min-witnesses must be a whole number, not "${minimum}"`);
+  }
+  if (vkeys.length === 0) {
+    if (minimum !== undefined && Number(minimum) > 0) throw new ValiseError('BAD_ARGUMENTS', '--min-witnesses needs --witness VKEY');
+    return undefined;
+  }
+  // Keys sharing a name are one witness (its ML-DSA-44 and Ed25519 cosignature keys).
+  const named = new Set(vkeys.map((v) => v.split('+')[0]));
+  return { witnesses: vkeys, minimum: minimum === undefined ? named.size : Number(minimum) };
 }

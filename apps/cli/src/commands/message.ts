@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { banner, paintLabel } from '../banner.ts';
 import { emit, progress } from '../output.ts';
 import { collect, list, withClient } from './context.ts';
+import { warnDeviceAlerts } from './device.ts';
 
 const PRECEDENCES = ['FLASH', 'IMMEDIATE', 'PRIORITY', 'ROUTINE'] as const;
 
@@ -101,6 +102,7 @@ export function registerMessageCommands(program: Command): void {
             .join('\n');
         });
         for (const problem of synced.problems) process.stderr.write(`warning: ${problem.code}: ${problem.message}\n`);
+        warnDeviceAlerts(synced.alerts);
       }),
     );
 
@@ -140,9 +142,10 @@ export function registerMessageCommands(program: Command): void {
     .action(
       withClient(async (client, g) => {
         const r = await client.sync();
+        warnDeviceAlerts(r.alerts);
         emit(
           g,
-          { processed: r.processed, messages: r.messages.length, joined: r.joined.length, problems: r.problems },
+          { processed: r.processed, messages: r.messages.length, joined: r.joined.length, problems: r.problems, alerts: r.alerts },
           () =>
             `${r.processed} items: ${r.messages.length} messages, joined ${r.joined.length} conversations${r.problems.length ? `, ${r.problems.length} problems` : ''}`,
         );

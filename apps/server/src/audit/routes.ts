@@ -3,7 +3,9 @@
  * holds only salted commitments, so checkpoints, tiles, entry bundles and proofs reveal nothing
  * about the events; the events themselves stay in the access-controlled `log_events` table.
  *
- * - GET /log/checkpoint — the latest checkpoint, a signed note (text/plain; charset=utf-8).
+ * - GET /log/checkpoint — the latest checkpoint, a signed note (text/plain; charset=utf-8), with
+ *   the cosignature lines of the witnesses that cosigned it appended; with witnesses configured,
+ *   the newest checkpoint whose witness round has finished (witness-submitter.ts servedSize).
  * - GET /log/vkey — the Ed25519 note verifier key (`name+hash+key`) on the first line and the
  *   ML-DSA-44 cosignature verifier key on the second; GET /log/vkey-mldsa — the second alone.
  * - GET /log/tile/<L>/<N>[.p/<W>], /log/tile/entries/<N>[.p/<W>] — application/octet-stream; full
@@ -16,6 +18,7 @@ import { parseTilePath, TILE_WIDTH, toStdBase64, ValiseError } from '@valise/pro
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { serverError } from '../errors.ts';
 import type { AuditLog } from './service.ts';
+import type { WitnessSubmitter } from './witness-submitter.ts';
 
 const TREE_NUMBER = /^(0|[1-9][0-9]{0,15})$/;
 
@@ -30,12 +33,14 @@ function noCache(reply: FastifyReply): void {
   reply.header('cache-control', 'no-store');
 }
 
-export const auditLogRoutes: FastifyPluginAsync<{ log: AuditLog }> = async (app, { log }) => {
+export const auditLogRoutes: FastifyPluginAsync<{ log: AuditLog; witnesses?: WitnessSubmitter }> = async (app, { log, witnesses }) => {
   const hide = { schema: { hide: true } };
   app.get('/log/checkpoint', hide, async (_request, reply) => {
-    const cp = await log.latest();
+    const servedSize = witnesses?.servedSize;
+    const cp = (servedSize === undefined ? undefined : await log.checkpointAt(servedSize)) ?? (await log.latest());
+    const cosignatures = witnesses ? await witnesses.cosignatureLines(cp.size) : '';
     noCache(reply);
-    return reply.type('text/plain; charset=utf-8').send(cp.note);
+    return reply.type('text/plain; charset=utf-8').send(cp.note + cosignatures);
   });
   app.get('/log/vkey', hide, async (_request, reply) => reply.type('text/plain; charset=utf-8').send(`${log.vkey}\n${log.vkeyMlDsa}\n`));
   app.get('/log/vkey-mldsa', hide, async (_request, reply) => reply.type('text/plain; charset=utf-8').send(`${log.vkeyMlDsa}\n`));

@@ -25,6 +25,7 @@ import type { Db } from '../db/schema.ts';
 import { serverError } from '../errors.ts';
 import type { LogKeys } from './keys.ts';
 import {
+  checkpointOfSize,
   insertCheckpoint,
   latestCheckpoint,
   leavesRange,
@@ -98,6 +99,11 @@ export class AuditLog {
     const made = { size, root, note };
     await insertCheckpoint(db, made, this.#deps.clock().getTime());
     return made;
+  }
+
+  /** The checkpoint of exactly `size` entries, if one was made. */
+  checkpointAt(size: number): Promise<StoredCheckpoint | undefined> {
+    return checkpointOfSize(this.#deps.db, size);
   }
 
   /** The latest checkpoint (making the first one if there is none yet). */

@@ -196,6 +196,11 @@ export async function latestCheckpoint(db: Db): Promise<StoredCheckpoint | undef
   return r ? { size: Number(r.size), root: bytesOf(r.root), note: r.note } : undefined;
 }
 
+export async function checkpointOfSize(db: Db, size: number): Promise<StoredCheckpoint | undefined> {
+  const r = await db.selectFrom('log_checkpoints').selectAll().where('size', '=', size).executeTakeFirst();
+  return r ? { size: Number(r.size), root: bytesOf(r.root), note: r.note } : undefined;
+}
+
 export async function insertCheckpoint(db: Db, cp: StoredCheckpoint, now: number): Promise<void> {
   await db
     .insertInto('log_checkpoints')

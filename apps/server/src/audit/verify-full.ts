@@ -6,7 +6,7 @@
  * It reads the whole log into memory (32 bytes per hash, plus the events): an offline operator
  * check, not a request path.
  */
-import { leafHash, type NoteVerifier, nodeHash, openCheckpoint, rootFromLeafHashes } from '@valise/protocol';
+import { eventLeaf, leafHash, type NoteVerifier, nodeHash, openCheckpoint, rootFromLeafHashes } from '@valise/protocol';
 import type { Db } from '../db/schema.ts';
 import { bytesOf } from '../db/transactions.ts';
 import { canonicalJson, eventCommitment } from './canonical.ts';
@@ -42,6 +42,16 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 function hex(b: Uint8Array): string {
   return Buffer.from(b).toString('hex').slice(0, 16);
+}
+
+/** The type of a logged event ('' when it does not parse: its leaf then cannot match). */
+function eventType(canonical: string): string {
+  try {
+    const type = (JSON.parse(canonical) as { type?: unknown }).type;
+    return typeof type === 'string' ? type : '';
+  } catch {
+    return '';
+  }
 }
 
 export async function verifyStore(db: Db, options: VerifyStoreOptions = {}): Promise<StoreReport> {
@@ -82,8 +92,9 @@ export async function verifyStore(db: Db, options: VerifyStoreOptions = {}): Pro
       report({ table: 'log_entries', index: i, message: 'leaf has no event in log_events' });
       continue;
     }
-    if (!sameBytes(eventCommitment(bytesOf(ev.salt), ev.event), leaf)) {
-      report({ table: 'log_entries', index: i, message: 'leaf does not equal SHA-256(salt || event) of log_events' });
+    // Key events' leaves are 'K' || commitment (docs/protocol.md), every other leaf the commitment.
+    if (!sameBytes(eventLeaf(eventType(ev.event), eventCommitment(bytesOf(ev.salt), ev.event)), leaf)) {
+      report({ table: 'log_entries', index: i, message: 'leaf does not equal the leaf of SHA-256(salt || event) of log_events' });
     }
   }
   for (const ev of events) {

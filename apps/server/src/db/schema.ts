@@ -248,6 +248,16 @@ export interface LogCheckpointsTable {
   created_at: number;
 }
 
+/** A witness's verified cosignature line over the checkpoint of `size` (migration 006). */
+export interface LogWitnessCosignaturesTable {
+  witness: string;
+  size: number;
+  key_name: string;
+  key_id: number;
+  line: string;
+  created_at: number;
+}
+
 export interface DB {
   organisation: OrganisationTable;
   units: UnitsTable;
@@ -273,6 +283,7 @@ export interface DB {
   log_hashes: LogHashesTable;
   log_events: LogEventsTable;
   log_checkpoints: LogCheckpointsTable;
+  log_witness_cosignatures: LogWitnessCosignaturesTable;
 }
 
 export type Db = Kysely<DB>;

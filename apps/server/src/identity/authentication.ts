@@ -26,6 +26,7 @@ import { isUniqueViolation } from '../db/transactions.ts';
 import { decodeField } from '../encoding.ts';
 import { serverError } from '../errors.ts';
 import { newUlid } from '../ids.ts';
+import { recordSecurityEvent } from '../policy/security-events.ts';
 import {
   consumeEnrolmentCode,
   deleteExpiredChallenges,
@@ -88,6 +89,14 @@ export class AuthenticationService {
         }
         await insertDevice(trx, { id: deviceId, person: personHandle, name: req.deviceName, identityKey, identityKeyHash: keyHash }, now);
         await recordEnrolledDevice(trx, codeHash, deviceId);
+        // Key transparency: the new key is published in the audit log with the enrolment itself.
+        await recordSecurityEvent(trx, this.#ctx, {
+          type: 'device-enrol',
+          actor: { person: personHandle, device: deviceId },
+          target: `device:${deviceId}`,
+          code: null,
+          details: { deviceId, person: personHandle, keyFingerprint: toBase64Url(keyHash), enrolledAt: now.toISOString() },
+        });
         const person = await loadPerson(trx, this.#ctx.labelPolicy, now, personHandle);
         const device = await getDeviceRow(trx, deviceId);
         if (!person || !device) throw serverError('INTERNAL', 'enrolled device vanished');

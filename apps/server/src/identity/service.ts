@@ -4,12 +4,13 @@
  * forget authorisation.
  */
 import type { CreatePersonRequest, Device, EnrolmentCodeResponse, Person, Unit } from '@valise/protocol';
-import { utf8 } from '@valise/protocol';
+import { toBase64Url, utf8 } from '@valise/protocol';
 import type { BusEvent } from '../bus/bus.ts';
 import type { ServiceContext } from '../context.ts';
 import type { Db } from '../db/schema.ts';
-import { isUniqueViolation } from '../db/transactions.ts';
+import { bytesOf, isUniqueViolation } from '../db/transactions.ts';
 import { serverError } from '../errors.ts';
+import { actorOfEvent, recordSecurityEvent } from '../policy/security-events.ts';
 import type { Actor } from './authentication.ts';
 import { DEFAULT_GRANT_TTL_MS } from './clearance.ts';
 import { checkClearanceAgainstPolicy, recordGrant } from './clearance-service.ts';
@@ -199,6 +200,19 @@ export class IdentityService {
       const changed = await markDeviceRevoked(trx, deviceId, now);
       if (!changed) return undefined;
       await deleteSessionsOf(trx, deviceId);
+      // Key transparency: the withdrawal of the key is logged with the revocation itself.
+      await recordSecurityEvent(trx, this.#ctx, {
+        type: 'device-revoke',
+        actor: actorOfEvent(actor),
+        target: `device:${deviceId}`,
+        code: null,
+        details: {
+          deviceId,
+          person: row.person_handle,
+          keyFingerprint: toBase64Url(await this.#ctx.crypto.sha256(bytesOf(row.identity_key))),
+          revokedAt: now.toISOString(),
+        },
+      });
       const events: BusEvent[] = [{ type: 'revoked', deviceId }];
       for (const hook of this.#revocationHooks) events.push(...((await hook(trx, deviceId, now, actor)) ?? []));
       return events;

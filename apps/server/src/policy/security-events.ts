@@ -2,10 +2,10 @@
  * Security events: denials, label changes, clearance grants and revocations, two-person approvals,
  * exports, removals of devices from conversations (required, completed). Every one goes through
  * `recordSecurityEvent`, the one place that writes them, and that also appends each to the audit
- * log (audit/: a salted commitment as the leaf, the canonical event in `log_events`), in the same
- * transaction. They name who, what and why, never content, keys, tokens or justification texts.
+ * log (audit/: a salted commitment as the leaf, tagged 'K' for key events, the canonical event in
+ * `log_events`), in the same transaction. They name who, what and why, never content, keys, tokens or justification texts.
  */
-import { type AuditEventType, type SecurityEvent, ValiseError } from '@valise/protocol';
+import { type AuditEventType, eventLeaf, type SecurityEvent, ValiseError } from '@valise/protocol';
 import { inBatchedTransaction } from '../audit/appender.ts';
 import { canonicalJson, eventCommitment, LOG_SALT_SIZE } from '../audit/canonical.ts';
 import { appendEntries } from '../audit/store.ts';
@@ -67,7 +67,9 @@ export async function recordSecurityEvent(
     };
     const canonical = canonicalJson(logged);
     const salt = ctx.crypto.randomBytes(LOG_SALT_SIZE);
-    await appendEntries(tx, [{ leaf: eventCommitment(salt, canonical), event: { id, salt, canonical } }], now.getTime());
+    // Key events (device enrolment, revocation) get a tagged 33-byte leaf so monitors find them all.
+    const leaf = eventLeaf(event.type, eventCommitment(salt, canonical));
+    await appendEntries(tx, [{ leaf, event: { id, salt, canonical } }], now.getTime());
   };
   if (db.isTransaction) await write(db);
   else await inBatchedTransaction(db, write);

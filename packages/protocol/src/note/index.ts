@@ -5,3 +5,4 @@ export * from './keys.ts';
 export * from './signed-note.ts';
 export * from './text.ts';
 export * from './verifiers.ts';
+export * from './witness.ts';

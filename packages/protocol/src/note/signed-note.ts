@@ -70,7 +70,8 @@ export function formatSignatureLine(sig: NoteSignature): string {
   return `${EM_DASH_SPACE}${sig.name} ${toStdBase64(concatBytes(id, sig.signature))}\n`;
 }
 
-function parseSignatureLine(line: string): NoteSignature {
+/** Parse one signature line (without its newline) strictly; else NOTE_MALFORMED. */
+export function parseSignatureLine(line: string): NoteSignature {
   if (!line.startsWith(EM_DASH_SPACE)) throw malformed('signature line must start with an em dash and a space');
   const rest = line.slice(EM_DASH_SPACE.length);
   const space = rest.indexOf(' ');

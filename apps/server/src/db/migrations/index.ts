@@ -10,6 +10,7 @@ import { keyPackageExpiry } from './002_key_package_expiry.ts';
 import { clearancesAndPolicy } from './003_clearances_and_policy.ts';
 import { pendingRemovals } from './004_pending_removals.ts';
 import { auditLog } from './005_audit_log.ts';
+import { witnessCosignatures } from './006_witness_cosignatures.ts';
 
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
   return {
@@ -18,6 +19,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '003_clearances_and_policy': clearancesAndPolicy(),
     '004_pending_removals': pendingRemovals(),
     '005_audit_log': auditLog(dialect),
+    '006_witness_cosignatures': witnessCosignatures(),
   };
 }
 
