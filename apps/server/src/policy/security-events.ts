@@ -6,11 +6,12 @@
  * `log_events`), in the same transaction. They name who, what and why, never content, keys, tokens or justification texts.
  */
 import { type AuditEventType, eventLeaf, type SecurityEvent, ValiseError } from '@valise/protocol';
-import { inBatchedTransaction } from '../audit/appender.ts';
+import type { Insertable } from 'kysely';
+import { type BatchWriter, inBatch } from '../audit/appender.ts';
 import { canonicalJson, eventCommitment, LOG_SALT_SIZE } from '../audit/canonical.ts';
-import { appendEntries } from '../audit/store.ts';
+import { appendEntries, type LogAppend } from '../audit/store.ts';
 import type { ServiceContext } from '../context.ts';
-import type { Db } from '../db/schema.ts';
+import type { Db, SecurityEventsTable } from '../db/schema.ts';
 import { statusOf } from '../errors.ts';
 import type { Actor } from '../identity/authentication.ts';
 import { newUlid } from '../ids.ts';
@@ -30,6 +31,28 @@ export function actorOfEvent(actor: Actor | null): SecurityEventInput['actor'] {
   return { person: actor?.person.handle ?? null, device: actor?.deviceId ?? null };
 }
 
+type SecurityEventRow = Insertable<SecurityEventsTable>;
+
+interface RecordedEvent {
+  row: SecurityEventRow;
+  entry: LogAppend;
+}
+
+/** Events rows and their log entries, in order: one multi-row insert and one append per batch. */
+const writeEvents: BatchWriter<RecordedEvent> = async (tx, events) => {
+  for (let i = 0; i < events.length; i += 200) {
+    await tx
+      .insertInto('security_events')
+      .values(events.slice(i, i + 200).map((e) => e.row))
+      .execute();
+  }
+  await appendEntries(
+    tx,
+    events.map((e) => e.entry),
+    events.at(-1)!.row.at,
+  );
+};
+
 /**
  * Append a security event and its log entry; `db` may be a transaction, so both commit with the
  * change they record. Outside a transaction, concurrent events are group-committed (audit/appender.ts).
@@ -41,38 +64,33 @@ export async function recordSecurityEvent(
 ): Promise<string> {
   const now = ctx.clock();
   const id = newUlid(now, ctx.crypto.randomBytes);
-  const write = async (tx: Db): Promise<void> => {
-    await tx
-      .insertInto('security_events')
-      .values({
-        id,
-        at: now.getTime(),
-        type: event.type,
-        actor_person: event.actor.person,
-        actor_device: event.actor.device,
-        target: event.target,
-        code: event.code,
-        details: JSON.stringify(event.details),
-      })
-      .execute();
-    // The logged form is the one listSecurityEvents returns (details as stored, re-parsed).
-    const logged: SecurityEvent = {
-      id,
-      at: now.toISOString(),
-      type: event.type,
-      actor: { person: event.actor.person, device: event.actor.device },
-      target: event.target,
-      code: event.code,
-      details: JSON.parse(JSON.stringify(event.details)) as Record<string, unknown>,
-    };
-    const canonical = canonicalJson(logged);
-    const salt = ctx.crypto.randomBytes(LOG_SALT_SIZE);
-    // Key events (device enrolment, revocation) get a tagged 33-byte leaf so monitors find them all.
-    const leaf = eventLeaf(event.type, eventCommitment(salt, canonical));
-    await appendEntries(tx, [{ leaf, event: { id, salt, canonical } }], now.getTime());
+  const row: SecurityEventRow = {
+    id,
+    at: now.getTime(),
+    type: event.type,
+    actor_person: event.actor.person,
+    actor_device: event.actor.device,
+    target: event.target,
+    code: event.code,
+    details: JSON.stringify(event.details),
   };
-  if (db.isTransaction) await write(db);
-  else await inBatchedTransaction(db, write);
+  // The logged form is the one listSecurityEvents returns (details as stored, re-parsed).
+  const logged: SecurityEvent = {
+    id,
+    at: now.toISOString(),
+    type: event.type,
+    actor: { person: event.actor.person, device: event.actor.device },
+    target: event.target,
+    code: event.code,
+    details: JSON.parse(row.details) as Record<string, unknown>,
+  };
+  const canonical = canonicalJson(logged);
+  const salt = ctx.crypto.randomBytes(LOG_SALT_SIZE);
+  // Key events (device enrolment, revocation) get a tagged 33-byte leaf so monitors find them all.
+  const entry: LogAppend = { leaf: eventLeaf(event.type, eventCommitment(salt, canonical)), event: { id, salt, canonical } };
+  const recorded: RecordedEvent = { row, entry };
+  if (db.isTransaction) await writeEvents(db, [recorded]);
+  else await inBatch(db, writeEvents, recorded);
   return id;
 }
 
