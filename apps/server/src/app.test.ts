@@ -46,6 +46,12 @@ describe('the server', () => {
       '/api/v1/conversations/{id}/blobs/{blobId}',
       '/api/v1/queue',
       '/api/v1/queue/ack',
+      '/api/v1/conversations/{id}/messages/{messageId}/read',
+      '/api/v1/transparency/devices/{id}',
+      '/log/checkpoint',
+      '/log/vkey',
+      '/log/proof/inclusion',
+      '/log/proof/consistency',
       '/health',
     ]) {
       expect(doc.paths, path).toHaveProperty([path]);

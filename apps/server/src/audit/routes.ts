@@ -17,6 +17,7 @@
 import { parseTilePath, TILE_WIDTH, toStdBase64, ValiseError } from '@valise/protocol';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { serverError } from '../errors.ts';
+import { errors } from '../http/schemas.ts';
 import type { AuditLog } from './service.ts';
 import type { WitnessSubmitter } from './witness-submitter.ts';
 
@@ -34,43 +35,117 @@ function noCache(reply: FastifyReply): void {
 }
 
 export const auditLogRoutes: FastifyPluginAsync<{ log: AuditLog; witnesses?: WitnessSubmitter }> = async (app, { log, witnesses }) => {
-  const hide = { schema: { hide: true } };
-  app.get('/log/checkpoint', hide, async (_request, reply) => {
-    const servedSize = witnesses?.servedSize;
-    const cp = (servedSize === undefined ? undefined : await log.checkpointAt(servedSize)) ?? (await log.latest());
-    const cosignatures = witnesses ? await witnesses.cosignatureLines(cp.size) : '';
-    noCache(reply);
-    return reply.type('text/plain; charset=utf-8').send(cp.note + cosignatures);
+  const tags = ['audit log'];
+  const text = (description: string) => ({ 200: { description, type: 'string' }, ...errors(404) });
+  const proof = (names: [string, string], description: string) => ({
+    querystring: {
+      type: 'object',
+      properties: Object.fromEntries(names.map((n) => [n, { type: 'string', pattern: '^(0|[1-9][0-9]{0,15})$' }])),
+      required: names,
+      additionalProperties: false,
+    },
+    response: {
+      200: {
+        description,
+        type: 'object',
+        properties: {
+          ...Object.fromEntries(names.map((n) => [n, { type: 'integer' }])),
+          hashes: { type: 'array', items: { type: 'string', description: 'SHA-256 hash, standard base64' } },
+        },
+      },
+      ...errors(404),
+    },
   });
-  app.get('/log/vkey', hide, async (_request, reply) => reply.type('text/plain; charset=utf-8').send(`${log.vkey}\n${log.vkeyMlDsa}\n`));
-  app.get('/log/vkey-mldsa', hide, async (_request, reply) => reply.type('text/plain; charset=utf-8').send(`${log.vkeyMlDsa}\n`));
-  app.get('/log/tile/*', hide, async (request, reply) => {
-    let ref: ReturnType<typeof parseTilePath>;
-    try {
-      ref = parseTilePath(`tile/${(request.params as { '*': string })['*']}`);
-    } catch (err) {
-      if (err instanceof ValiseError) throw serverError('NOT_FOUND', 'not a tile path');
-      throw err;
-    }
-    const bytes = ref.level === 'entries' ? await log.entries(ref.index, ref.width) : await log.tile(ref.level, ref.index, ref.width);
-    if (ref.width === TILE_WIDTH) reply.header('cache-control', 'public, max-age=31536000, immutable');
-    else noCache(reply);
-    return reply.type('application/octet-stream').send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-  });
-  app.get('/log/proof/inclusion', hide, async (request, reply) => {
-    const q = request.query as Record<string, unknown>;
-    const index = treeNumber(q.index, 'index');
-    const size = treeNumber(q.size, 'size');
-    const hashes = await log.inclusionProof(index, size);
-    noCache(reply);
-    return { index, size, hashes: hashes.map(toStdBase64) };
-  });
-  app.get('/log/proof/consistency', hide, async (request, reply) => {
-    const q = request.query as Record<string, unknown>;
-    const from = treeNumber(q.from, 'from');
-    const to = treeNumber(q.to, 'to');
-    const hashes = await log.consistencyProof(from, to);
-    noCache(reply);
-    return { from, to, hashes: hashes.map(toStdBase64) };
-  });
+  app.get(
+    '/log/checkpoint',
+    {
+      schema: {
+        tags,
+        summary: 'The latest checkpoint: a C2SP tlog-checkpoint in a signed note (Ed25519, ML-DSA-44 cosignature, witness cosignatures)',
+        response: text('text/plain; charset=utf-8'),
+      },
+    },
+    async (_request, reply) => {
+      const servedSize = witnesses?.servedSize;
+      const cp = (servedSize === undefined ? undefined : await log.checkpointAt(servedSize)) ?? (await log.latest());
+      const cosignatures = witnesses ? await witnesses.cosignatureLines(cp.size) : '';
+      noCache(reply);
+      return reply.type('text/plain; charset=utf-8').send(cp.note + cosignatures);
+    },
+  );
+  app.get(
+    '/log/vkey',
+    {
+      schema: {
+        tags,
+        summary: "The log's verifier keys (name+hash+key): the Ed25519 note key, then the ML-DSA-44 cosignature key",
+        response: text('text/plain'),
+      },
+    },
+    async (_request, reply) => reply.type('text/plain; charset=utf-8').send(`${log.vkey}\n${log.vkeyMlDsa}\n`),
+  );
+  app.get(
+    '/log/vkey-mldsa',
+    { schema: { tags, summary: "The log's ML-DSA-44 cosignature verifier key alone", response: text('text/plain') } },
+    async (_request, reply) => reply.type('text/plain; charset=utf-8').send(`${log.vkeyMlDsa}\n`),
+  );
+  app.get(
+    '/log/tile/*',
+    {
+      schema: {
+        tags,
+        summary: 'C2SP tlog-tiles: hash tiles tile/<L>/<N>[.p/<W>] and entry bundles tile/entries/<N>[.p/<W>] (application/octet-stream)',
+        response: text('tile bytes; full tiles are immutable'),
+      },
+    },
+    async (request, reply) => {
+      let ref: ReturnType<typeof parseTilePath>;
+      try {
+        ref = parseTilePath(`tile/${(request.params as { '*': string })['*']}`);
+      } catch (err) {
+        if (err instanceof ValiseError) throw serverError('NOT_FOUND', 'not a tile path');
+        throw err;
+      }
+      const bytes = ref.level === 'entries' ? await log.entries(ref.index, ref.width) : await log.tile(ref.level, ref.index, ref.width);
+      if (ref.width === TILE_WIDTH) reply.header('cache-control', 'public, max-age=31536000, immutable');
+      else noCache(reply);
+      return reply.type('application/octet-stream').send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    },
+  );
+  app.get(
+    '/log/proof/inclusion',
+    {
+      schema: {
+        tags,
+        summary: 'RFC 6962 inclusion proof of entry `index` in the tree of `size` entries',
+        ...proof(['index', 'size'], 'audit path'),
+      },
+    },
+    async (request, reply) => {
+      const q = request.query as Record<string, unknown>;
+      const index = treeNumber(q.index, 'index');
+      const size = treeNumber(q.size, 'size');
+      const hashes = await log.inclusionProof(index, size);
+      noCache(reply);
+      return { index, size, hashes: hashes.map(toStdBase64) };
+    },
+  );
+  app.get(
+    '/log/proof/consistency',
+    {
+      schema: {
+        tags,
+        summary: 'RFC 6962 consistency proof from the tree of `from` entries to the tree of `to`',
+        ...proof(['from', 'to'], 'consistency proof'),
+      },
+    },
+    async (request, reply) => {
+      const q = request.query as Record<string, unknown>;
+      const from = treeNumber(q.from, 'from');
+      const to = treeNumber(q.to, 'to');
+      const hashes = await log.consistencyProof(from, to);
+      noCache(reply);
+      return { from, to, hashes: hashes.map(toStdBase64) };
+    },
+  );
 };
