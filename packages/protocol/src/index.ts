@@ -8,6 +8,7 @@ export * from './messaging/attachment.ts';
 export * from './messaging/content.ts';
 export * from './mls/index.ts';
 export * from './note/index.ts';
+export * from './pouch/index.ts';
 export * from './tlog/index.ts';
 export * from './wire/api.ts';
 export * from './wire/common.ts';

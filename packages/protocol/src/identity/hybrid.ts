@@ -26,7 +26,7 @@ export interface HybridKeyPair {
 }
 
 /** The contexts a hybrid signature may be made in; one per purpose. */
-export type SignatureContext = 'auth' | 'enrol' | 'mls-binding' | 'message' | 'test';
+export type SignatureContext = 'auth' | 'enrol' | 'mls-binding' | 'message' | 'pouch-marks' | 'pouch-seal' | 'test';
 
 function domainSeparated(context: SignatureContext, message: Uint8Array): Uint8Array {
   return concatBytes(utf8(`valise/v1/${context}`), new Uint8Array([0]), message);

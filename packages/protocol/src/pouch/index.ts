@@ -1,0 +1,31 @@
+export type { ByteSource } from './byte-reader.ts';
+export {
+  POUCH_FORMAT,
+  POUCH_MAGIC,
+  type PouchDocumentEntry,
+  type PouchLabel,
+  type PouchManifest,
+  type PouchMarks,
+} from './format.ts';
+export { nobleSha256Stream, type Sha256Stream, type Sha256StreamFactory } from './keys.ts';
+export {
+  type InspectedPouch,
+  inspectPouch,
+  type OpenedDocument,
+  type OpenedPouch,
+  type OpenPouchOptions,
+  openPouch,
+  type SenderTrust,
+  type VerifiedPouch,
+  verifyPouch,
+} from './open.ts';
+export { type PouchDocumentInput, type PouchRecipient, type PouchSealResult, type SealPouchInput, sealPouch } from './seal.ts';
+export {
+  generateXWingKeyPair,
+  XWING_CIPHERTEXT_LENGTH,
+  XWING_PUBLIC_KEY_LENGTH,
+  XWING_SEED_LENGTH,
+  type XWingKeyPair,
+  xwingDecapsulate,
+  xwingEncapsulate,
+} from './xwing.ts';

@@ -1,0 +1,433 @@
+/**
+ * Reading a pouch: inspect the marks (no keys), verify the whole file (no keys: what a courier or
+ * a registry can check), open it (a recipient device). Each failure has one precise code; the
+ * order of the checks is what makes the codes precise (docs/pouch-format.md, "Checks").
+ */
+import { concatBytes, constantTimeEqual, fromUtf8 } from '../bytes.ts';
+import type { CryptoProvider } from '../crypto/provider.ts';
+import { hasCode } from '../errors.ts';
+import { verifyHybrid } from '../identity/hybrid.ts';
+import { ByteReader, type ByteSource } from './byte-reader.ts';
+import {
+  ByteParser,
+  CHUNK_SIZE,
+  COMMITMENT_LENGTH,
+  chunkCount,
+  chunkNonce,
+  DIGEST_LENGTH,
+  decodeManifest,
+  decodeMarks,
+  decodeStanzas,
+  MAX_MARKS_LENGTH,
+  MAX_RECEIPT_LENGTH,
+  MAX_RECIPIENTS,
+  POUCH_ID_LENGTH,
+  POUCH_MAGIC,
+  type PouchDocumentEntry,
+  type PouchLabel,
+  type PouchManifest,
+  type PouchMarks,
+  type PouchStanza,
+  pouchError,
+  RECEIPT_TAG,
+  readU32,
+  SIGNATURE_LENGTH,
+  TAG_LENGTH,
+  WRAPPED_KEY_LENGTH,
+} from './format.ts';
+import {
+  digestOf,
+  keyCommitment,
+  nobleSha256Stream,
+  payloadKey,
+  type Sha256Stream,
+  type Sha256StreamFactory,
+  WRAP_NONCE,
+  wrapKey,
+} from './keys.ts';
+import { XWING_CIPHERTEXT_LENGTH, xwingDecapsulate } from './xwing.ts';
+
+interface Header {
+  marks: PouchMarks;
+  marksBytes: Uint8Array;
+  stanzas: PouchStanza[];
+  commitment: Uint8Array;
+  /** Every header byte before the marks signature, as read: what that signature covers. */
+  signed: Uint8Array;
+}
+
+/** What anyone can read and check without keys. */
+export interface InspectedPouch {
+  marks: PouchMarks;
+  /** Device ids of the recipients. */
+  recipients: string[];
+}
+
+export interface VerifiedPouch extends InspectedPouch {
+  /** SHA-256 of the file up to the end of the payload: what custody receipts sign. */
+  pouchDigest: Uint8Array;
+  /** Custody receipt records found after the seal, uninterpreted in v1. */
+  receipts: Uint8Array[];
+}
+
+/** Decides whether the sender device's key (carried in the marks) is the one it should be. */
+export type SenderTrust = (sender: PouchMarks['sender']) => boolean | Promise<boolean>;
+
+export interface OpenPouchOptions {
+  deviceId: string;
+  /** The device's 32-byte X-Wing pouch secret key. */
+  pouchSecretKey: Uint8Array;
+  trust: SenderTrust;
+  /** Whether this device may hold content under the label; refused → POUCH_LABEL_NOT_ALLOWED before any key is used. */
+  labelAllows?: (label: PouchLabel) => boolean;
+  /** True when this pouch (sender organisation + seal number, or pouch id) was opened before → POUCH_REPLAYED. */
+  seenSeal?: (marks: PouchMarks) => boolean | Promise<boolean>;
+  sha256Stream?: Sha256StreamFactory;
+}
+
+export interface OpenedDocument {
+  index: number;
+  entry: PouchDocumentEntry;
+  /** The document's bytes; unverified until the documents iterator finishes without error. */
+  content: AsyncIterable<Uint8Array>;
+}
+
+export interface OpenedPouch {
+  marks: PouchMarks;
+  manifest: PouchManifest;
+  /**
+   * The documents in order, each to be read before the next (an unread one is skipped). The
+   * iterator ends only after every chunk, every document digest and the seal have verified; then
+   * `pouchDigest` and `receipts` are set. Until then, treat the bytes as unverified.
+   */
+  documents(): AsyncGenerator<OpenedDocument, void>;
+  /** Set once the documents iterator has finished: the pouch digest, then the custody receipts. */
+  readonly pouchDigest: Uint8Array | undefined;
+  readonly receipts: Uint8Array[] | undefined;
+}
+
+/** Hashes everything read up to the end of the payload. */
+class DigestingReader {
+  readonly reader: ByteReader;
+  readonly hash: Sha256Stream;
+  constructor(source: ByteSource, hash: Sha256Stream) {
+    this.reader = new ByteReader(source);
+    this.hash = hash;
+  }
+  async read(n: number, what: string): Promise<Uint8Array> {
+    const bytes = await this.reader.read(n, what);
+    this.hash.update(bytes);
+    return bytes;
+  }
+}
+
+async function readHeader(r: DigestingReader): Promise<Header> {
+  const magic = await r.read(POUCH_MAGIC.length, 'the magic line');
+  if (!constantTimeEqual(magic, POUCH_MAGIC)) {
+    const prefix = POUCH_MAGIC.subarray(0, 13); // "valise-pouch/"
+    if (constantTimeEqual(magic.subarray(0, 13), prefix)) {
+      throw pouchError(
+        'POUCH_UNSUPPORTED_VERSION',
+        `this is a pouch of another format version (${safeText(magic)}); this reader knows valise-pouch/v1`,
+      );
+    }
+    throw pouchError('POUCH_BAD_FORMAT', 'this is not a Valise pouch (it does not start with "valise-pouch/v1")');
+  }
+  const marksLength = readU32(await r.read(4, 'the marks length'));
+  if (marksLength > MAX_MARKS_LENGTH)
+    throw pouchError('POUCH_BAD_FORMAT', `the marks are ${marksLength} bytes; the limit is ${MAX_MARKS_LENGTH}`);
+  const marksBytes = await r.read(marksLength, 'the marks');
+  const marks = decodeMarks(marksBytes);
+  const countBytes = await r.read(2, 'the recipient count');
+  const count = ((countBytes[0] as number) << 8) | (countBytes[1] as number);
+  if (count < 1 || count > MAX_RECIPIENTS)
+    throw pouchError('POUCH_BAD_FORMAT', `a pouch has 1 to ${MAX_RECIPIENTS} recipients; this one says ${count}`);
+  // Stanzas are read one by one (a device id is length-prefixed), then parsed as a whole.
+  const parts: Uint8Array[] = [countBytes];
+  for (let i = 0; i < count; i++) {
+    const idLength = await r.read(2, 'a recipient entry');
+    const rest = await r.read(
+      (((idLength[0] as number) << 8) | (idLength[1] as number)) + XWING_CIPHERTEXT_LENGTH + WRAPPED_KEY_LENGTH,
+      'a recipient entry',
+    );
+    parts.push(idLength, rest);
+  }
+  const p = new ByteParser(concatBytes(...parts), 'recipient list');
+  const stanzas = decodeStanzas(p);
+  p.end();
+  const commitment = await r.read(COMMITMENT_LENGTH, 'the key commitment');
+  const lengthBytes = new Uint8Array(4);
+  new DataView(lengthBytes.buffer).setUint32(0, marksLength);
+  return { marks, marksBytes, stanzas, commitment, signed: concatBytes(magic, lengthBytes, marksBytes, ...parts, commitment) };
+}
+
+async function readVerifiedHeader(crypto: CryptoProvider, r: DigestingReader, trust?: SenderTrust): Promise<Header> {
+  const header = await readHeader(r);
+  const signature = await r.read(SIGNATURE_LENGTH, 'the marks signature');
+  if (!(await verifyHybrid(crypto, header.marks.sender.publicKey, 'pouch-marks', header.signed, signature))) {
+    throw pouchError(
+      'POUCH_MARKS_TAMPERED',
+      'the marks or the recipient list do not match the sender signature: they were altered after sealing',
+    );
+  }
+  if (trust && (await trust(header.marks.sender)) !== true) {
+    throw pouchError(
+      'POUCH_UNTRUSTED_SENDER',
+      `the pouch is signed by a key that is not trusted for device ${header.marks.sender.deviceId} of ${header.marks.sender.organisation}`,
+    );
+  }
+  return header;
+}
+
+/** Read and check the marks (structure and sender signature) without any key; reads only the header. */
+export async function inspectPouch(
+  crypto: CryptoProvider,
+  source: ByteSource,
+  options: { trust?: SenderTrust } = {},
+): Promise<InspectedPouch> {
+  const r = new DigestingReader(source, { update: () => undefined, digest: () => new Uint8Array(0) });
+  try {
+    const h = await readVerifiedHeader(crypto, r, options.trust);
+    return { marks: h.marks, recipients: h.stanzas.map((s) => s.deviceId) };
+  } finally {
+    await r.reader.close();
+  }
+}
+
+/**
+ * Verify a whole pouch without keys: structure, marks signature, payload length, pouch digest and
+ * the sender's seal over it. A courier can run this on every hand-over.
+ */
+export async function verifyPouch(
+  crypto: CryptoProvider,
+  source: ByteSource,
+  options: { trust?: SenderTrust; sha256Stream?: Sha256StreamFactory } = {},
+): Promise<VerifiedPouch> {
+  const r = new DigestingReader(source, (options.sha256Stream ?? nobleSha256Stream)());
+  try {
+    const h = await readVerifiedHeader(crypto, r, options.trust);
+    const intro = await r.read(POUCH_ID_LENGTH, 'the payload');
+    const swapped = !constantTimeEqual(intro, h.marks.pouchId);
+    let remaining = h.marks.payloadLength + TAG_LENGTH * chunkCount(h.marks.payloadLength);
+    let pouchDigest: Uint8Array = new Uint8Array(0);
+    try {
+      while (remaining > 0) {
+        const bytes = await r.reader.readSome(Math.min(remaining, 1 << 20), 'the payload');
+        r.hash.update(bytes);
+        remaining -= bytes.length;
+      }
+      pouchDigest = digestOf(r.hash);
+      await checkSeal(crypto, r.reader, h.marks, pouchDigest, swapped);
+    } catch (err) {
+      // Another pouch's payload of another length runs short: say what happened, not where.
+      if (swapped && hasCode(err, 'POUCH_TRUNCATED'))
+        throw pouchError('POUCH_PAYLOAD_SWAPPED', 'the payload belongs to another pouch than these marks', err);
+      throw err;
+    }
+    return { marks: h.marks, recipients: h.stanzas.map((s) => s.deviceId), pouchDigest, receipts: await readReceipts(r.reader) };
+  } finally {
+    await r.reader.close();
+  }
+}
+
+async function checkSeal(
+  crypto: CryptoProvider,
+  reader: ByteReader,
+  marks: PouchMarks,
+  pouchDigest: Uint8Array,
+  swapped: boolean,
+): Promise<void> {
+  const stated = await reader.read(DIGEST_LENGTH, 'the seal');
+  const signature = await reader.read(SIGNATURE_LENGTH, 'the seal');
+  if (!constantTimeEqual(stated, pouchDigest)) {
+    if (swapped) throw pouchError('POUCH_PAYLOAD_SWAPPED', 'the payload belongs to another pouch than these marks');
+    throw pouchError('POUCH_SEAL_BROKEN', 'the pouch digest does not match its bytes: the pouch was altered after sealing');
+  }
+  if (!(await verifyHybrid(crypto, marks.sender.publicKey, 'pouch-seal', pouchDigest, signature))) {
+    throw pouchError('POUCH_SIGNATURE_INVALID', "the sender's seal signature over the pouch digest does not verify");
+  }
+}
+
+/** Custody receipts (reserved in v1): "rcpt" || u32 length || bytes, repeated to the end. */
+async function readReceipts(reader: ByteReader): Promise<Uint8Array[]> {
+  const receipts: Uint8Array[] = [];
+  while (!(await reader.atEnd())) {
+    const tag = await reader.read(4, 'a custody receipt');
+    if (!constantTimeEqual(tag, RECEIPT_TAG))
+      throw pouchError('POUCH_BAD_FORMAT', 'unexpected bytes after the seal (only custody receipts may follow it)');
+    const length = readU32(await reader.read(4, 'a custody receipt'));
+    if (length > MAX_RECEIPT_LENGTH)
+      throw pouchError('POUCH_BAD_FORMAT', `a custody receipt is ${length} bytes; the limit is ${MAX_RECEIPT_LENGTH}`);
+    receipts.push((await reader.read(length, 'a custody receipt')).slice());
+  }
+  return receipts;
+}
+
+/**
+ * Open a pouch as a recipient device. Checks, in order: structure, marks signature, sender trust,
+ * label, replay record, recipient entry, key commitment; then the payload streams, chunk by chunk.
+ */
+export async function openPouch(crypto: CryptoProvider, source: ByteSource, options: OpenPouchOptions): Promise<OpenedPouch> {
+  const newHash = options.sha256Stream ?? nobleSha256Stream;
+  const r = new DigestingReader(source, newHash());
+  let ok = false;
+  try {
+    const h = await readVerifiedHeader(crypto, r, options.trust);
+    const { marks } = h;
+    if (options.labelAllows && options.labelAllows(marks.label) !== true) {
+      throw pouchError('POUCH_LABEL_NOT_ALLOWED', `this device may not hold content labelled ${marks.label.text}`);
+    }
+    if (options.seenSeal && (await options.seenSeal(marks)) === true) {
+      throw pouchError('POUCH_REPLAYED', `seal ${marks.sealNumber} of ${marks.sender.organisation} was already opened here`);
+    }
+    const contentKey = await unwrapContentKey(crypto, h, options);
+
+    const intro = await r.read(POUCH_ID_LENGTH, 'the payload');
+    const swapped = !constantTimeEqual(intro, marks.pouchId);
+    const key = await payloadKey(crypto, contentKey);
+    const chunks = chunkCount(marks.payloadLength);
+    let index = 0;
+    // The decrypted payload, one chunk at a time; after the last chunk, the seal is checked.
+    const sealed: { pouchDigest?: Uint8Array; receipts?: Uint8Array[] } = {};
+    async function* plaintext(): AsyncGenerator<Uint8Array> {
+      for (; index < chunks; index++) {
+        const last = index === chunks - 1;
+        const plainLength = last ? marks.payloadLength - CHUNK_SIZE * (chunks - 1) : CHUNK_SIZE;
+        const sealed = await r.read(plainLength + TAG_LENGTH, `payload chunk ${index}`).catch((err: unknown) => {
+          if (swapped && hasCode(err, 'POUCH_TRUNCATED'))
+            throw pouchError('POUCH_PAYLOAD_SWAPPED', 'the payload belongs to another pouch than these marks', err);
+          throw err;
+        });
+        let plain: Uint8Array;
+        try {
+          plain = await crypto.aes256gcm.decrypt(key, chunkNonce(index, last), sealed);
+        } catch (cause) {
+          if (!hasCode(cause, 'DECRYPT_FAILED')) throw cause;
+          if (index === 0 && swapped)
+            throw pouchError('POUCH_PAYLOAD_SWAPPED', 'the payload belongs to another pouch than these marks', cause);
+          throw pouchError('POUCH_SEAL_BROKEN', `payload chunk ${index} fails authentication: the pouch was altered after sealing`, cause);
+        }
+        yield plain;
+      }
+      const pouchDigest = digestOf(r.hash);
+      await checkSeal(crypto, r.reader, marks, pouchDigest, swapped);
+      sealed.receipts = await readReceipts(r.reader);
+      sealed.pouchDigest = pouchDigest;
+    }
+    const payload = new ByteReader(plaintext());
+    const manifestLength = readU32(await payload.read(4, 'the manifest'));
+    const expectedLength = marks.payloadLength - 4 - marks.totalSize - DIGEST_LENGTH * marks.itemCount;
+    if (manifestLength !== expectedLength)
+      throw pouchError('POUCH_MARKS_TAMPERED', 'the manifest does not have the length the marks announce');
+    const manifest = decodeManifest(await payload.read(manifestLength, 'the manifest'));
+    await checkManifest(crypto, h, manifest, swapped);
+    let started = false;
+    const opened: OpenedPouch = {
+      marks,
+      manifest,
+      documents: () => {
+        if (started) throw pouchError('POUCH_BAD_INPUT', "a pouch's documents can be read only once");
+        started = true;
+        return readDocuments(payload, manifest, newHash, r.reader);
+      },
+      get pouchDigest() {
+        return sealed.pouchDigest;
+      },
+      get receipts() {
+        return sealed.receipts;
+      },
+    };
+    ok = true;
+    return opened;
+  } finally {
+    if (!ok) await r.reader.close();
+  }
+}
+
+async function unwrapContentKey(crypto: CryptoProvider, h: Header, options: OpenPouchOptions): Promise<Uint8Array> {
+  const stanza = h.stanzas.find((s) => s.deviceId === options.deviceId);
+  if (!stanza) throw pouchError('POUCH_NOT_A_RECIPIENT', `device ${options.deviceId} is not among the recipients of this pouch`);
+  let contentKey: Uint8Array;
+  try {
+    const shared = await xwingDecapsulate(crypto, options.pouchSecretKey, stanza.kemCiphertext);
+    contentKey = await crypto.aes256gcm.decrypt(await wrapKey(crypto, shared, stanza.deviceId), WRAP_NONCE, stanza.wrappedKey);
+  } catch (cause) {
+    throw pouchError('POUCH_NOT_A_RECIPIENT', `the pouch key of device ${options.deviceId} does not open its recipient entry`, cause);
+  }
+  if (!constantTimeEqual(await keyCommitment(crypto, contentKey), h.commitment)) {
+    throw pouchError('POUCH_SEAL_BROKEN', 'the content key does not match the signed key commitment');
+  }
+  return contentKey;
+}
+
+/** The inner copy of the marks must match the outer one: this is what catches a re-signed header. */
+async function checkManifest(crypto: CryptoProvider, h: Header, manifest: PouchManifest, swapped: boolean): Promise<void> {
+  const { marks } = h;
+  if (!constantTimeEqual(manifest.pouchId, marks.pouchId) || manifest.sealNumber !== marks.sealNumber) {
+    throw pouchError(
+      'POUCH_REPLAYED',
+      `the contents were sealed as ${manifest.sealNumber}, not as ${marks.sealNumber}: an old payload under a new seal`,
+    );
+  }
+  const inner = manifest.label;
+  if (inner.policyId !== marks.label.policyId || inner.text !== marks.label.text || inner.privacyMark !== marks.label.privacyMark) {
+    throw pouchError('POUCH_LABEL_MISMATCH', `the pouch is marked ${marks.label.text} but its contents were sealed as ${inner.text}`);
+  }
+  if (!constantTimeEqual(manifest.marksDigest, await crypto.sha256(h.marksBytes))) {
+    throw pouchError('POUCH_MARKS_TAMPERED', 'the marks differ from those the contents were sealed under');
+  }
+  const total = manifest.documents.reduce((sum, d) => sum + d.size, 0);
+  if (manifest.documents.length !== marks.itemCount || total !== marks.totalSize) {
+    throw pouchError('POUCH_MARKS_TAMPERED', 'the item count or total size on the marks does not match the manifest');
+  }
+  if (swapped) throw pouchError('POUCH_SEAL_BROKEN', 'the pouch id before the payload was altered');
+}
+
+async function* readDocuments(
+  payload: ByteReader,
+  manifest: PouchManifest,
+  newHash: Sha256StreamFactory,
+  file: ByteReader,
+): AsyncGenerator<OpenedDocument, void> {
+  try {
+    const digests: Uint8Array[] = [];
+    for (let index = 0; index < manifest.documents.length; index++) {
+      const entry = manifest.documents[index] as PouchDocumentEntry;
+      const hash = newHash();
+      let remaining = entry.size;
+      async function* content(): AsyncGenerator<Uint8Array> {
+        while (remaining > 0) {
+          const bytes = await payload.readSome(remaining, `document ${index}`);
+          remaining -= bytes.length;
+          hash.update(bytes);
+          yield bytes;
+        }
+      }
+      const stream = content();
+      yield { index, entry, content: stream };
+      // Whatever the caller did not read is read (and hashed) here, so the stream stays in step.
+      for await (const _ of stream) {
+        // skipped
+      }
+      digests.push(digestOf(hash));
+    }
+    for (let i = 0; i < digests.length; i++) {
+      const stated = await payload.read(DIGEST_LENGTH, 'the document digests');
+      if (!constantTimeEqual(stated, digests[i] as Uint8Array)) {
+        throw pouchError('POUCH_DOCUMENT_DIGEST_MISMATCH', `document ${i} does not match the SHA-256 in the pouch`);
+      }
+    }
+    if (!(await payload.atEnd())) throw pouchError('POUCH_BAD_FORMAT', 'the payload is longer than its manifest');
+  } finally {
+    await payload.close();
+    await file.close();
+  }
+}
+
+function safeText(bytes: Uint8Array): string {
+  try {
+    return JSON.stringify(fromUtf8(bytes).trim()).slice(0, 40);
+  } catch {
+    return 'unreadable';
+  }
+}
