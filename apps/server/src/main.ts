@@ -143,6 +143,18 @@ async function start(cmd: Extract<Command, { command: 'start' }>): Promise<void>
     await data.close();
     throw listenError(err, cmd);
   }
+  // Expired clearances take their people out of the conversations above their new level.
+  const stopSweeper = startExpirySweeper(app.services.clearances, logger);
+  // Before anything is printed: whoever reads "Listening on" may stop the server at once, and a
+  // signal that arrives before its handler is installed kills the process without a clean close.
+  handleSignals(
+    async () => {
+      await stopSweeper();
+      await app.close();
+    },
+    data,
+    logger,
+  );
   const { port } = app.server.address() as AddressInfo;
   const shownHost = cmd.host === '0.0.0.0' || cmd.host === '::' ? '127.0.0.1' : cmd.host.includes(':') ? `[${cmd.host}]` : cmd.host;
   const url = `http://${shownHost}:${port}`;
@@ -164,16 +176,6 @@ async function start(cmd: Extract<Command, { command: 'start' }>): Promise<void>
   );
   if (witnesses.length > 0) out(`Witnesses asked to cosign each checkpoint: ${witnesses.map((w) => w.url).join(', ')}`);
   if (demoPeople) printDemo(demoPeople, writeDemoFile(cmd.dataDir, url, demoPeople), url);
-  // Expired clearances take their people out of the conversations above their new level.
-  const stopSweeper = startExpirySweeper(app.services.clearances, logger);
-  handleSignals(
-    async () => {
-      await stopSweeper();
-      await app.close();
-    },
-    data,
-    logger,
-  );
 }
 
 function listenError(err: unknown, cmd: Extract<Command, { command: 'start' }>): Error {

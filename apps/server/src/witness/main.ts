@@ -90,17 +90,7 @@ async function start(dataDir: string, port: number, host: string, json: boolean)
       `cannot listen on ${host}:${port}: ${(err as Error).message}`,
     );
   }
-  const address = app.server.address() as AddressInfo;
-  const shown = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
-  const url = `http://${shown}:${address.port}`;
-  const logs = readWitnessConfig(dataDir).map((l) => l.origin);
-  if (json) out(JSON.stringify({ name: witness.name, url, vkeys: witness.vkeys, logs }));
-  else {
-    out(`Valise witness ${witness.name} listening on ${url} (POST ${url}/add-checkpoint)`);
-    out(`Witness vkeys (give one to the log and to auditors):`);
-    for (const v of witness.vkeys) out(`  ${v}`);
-    out(logs.length === 0 ? 'No logs yet: add one with valise witness add-log --data DIR --vkey ...' : `Logs: ${logs.join(', ')}`);
-  }
+  // Before anything is printed: a reader of the first line may stop the witness at once.
   let stopping = false;
   const stop = () => {
     if (stopping) process.exit(1);
@@ -119,6 +109,17 @@ async function start(dataDir: string, port: number, host: string, json: boolean)
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  const address = app.server.address() as AddressInfo;
+  const shown = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  const url = `http://${shown}:${address.port}`;
+  const logs = readWitnessConfig(dataDir).map((l) => l.origin);
+  if (json) out(JSON.stringify({ name: witness.name, url, vkeys: witness.vkeys, logs }));
+  else {
+    out(`Valise witness ${witness.name} listening on ${url} (POST ${url}/add-checkpoint)`);
+    out(`Witness vkeys (give one to the log and to auditors):`);
+    for (const v of witness.vkeys) out(`  ${v}`);
+    out(logs.length === 0 ? 'No logs yet: add one with valise witness add-log --data DIR --vkey ...' : `Logs: ${logs.join(', ')}`);
+  }
 }
 
 export async function main(argv: string[]): Promise<number> {
