@@ -16,6 +16,9 @@ type AsymmetricType = 'ed25519' | 'x25519' | 'ml-dsa-44' | 'ml-dsa-65' | 'ml-dsa
 const bytes = (b: Buffer | ArrayBuffer): Uint8Array =>
   b instanceof ArrayBuffer ? new Uint8Array(b) : new Uint8Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 
+/** A plain Uint8Array over a Buffer's bytes, without copying them. */
+const view = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+
 // Importing a key into OpenSSL costs about as much as a signature check; keep the recent ones.
 const keyCache = new Map<string, KeyObject>();
 function cached(id: string, make: () => KeyObject): KeyObject {
@@ -116,6 +119,37 @@ const aes256gcm: AeadScheme = {
     } catch (cause) {
       throw new ValiseError('DECRYPT_FAILED', 'authenticated decryption failed', { cause });
     }
+  },
+  // Bulk path (the pouch): pieces straight through OpenSSL, outputs returned as views of node's
+  // buffers, no concatenation and no copy.
+  encryptor(key, nonce) {
+    expectLength(key, SIZES.aes256gcmKey, 'BAD_KEY', 'AES-256-GCM key');
+    expectLength(nonce, SIZES.aes256gcmNonce, 'BAD_NONCE', 'AES-256-GCM nonce');
+    const cipher = nodeCrypto.createCipheriv('aes-256-gcm', key, nonce);
+    return {
+      update: (plaintext) => view(cipher.update(plaintext)),
+      final() {
+        cipher.final(); // GCM holds nothing back: the output is empty
+        return view(cipher.getAuthTag());
+      },
+    };
+  },
+  decryptor(key, nonce) {
+    expectLength(key, SIZES.aes256gcmKey, 'BAD_KEY', 'AES-256-GCM key');
+    expectLength(nonce, SIZES.aes256gcmNonce, 'BAD_NONCE', 'AES-256-GCM nonce');
+    const decipher = nodeCrypto.createDecipheriv('aes-256-gcm', key, nonce);
+    return {
+      update: (ciphertext) => view(decipher.update(ciphertext)),
+      final(tag) {
+        if (tag.length !== 16) throw new ValiseError('DECRYPT_FAILED', 'authenticated decryption failed');
+        try {
+          decipher.setAuthTag(tag);
+          decipher.final();
+        } catch (cause) {
+          throw new ValiseError('DECRYPT_FAILED', 'authenticated decryption failed', { cause });
+        }
+      },
+    };
   },
 };
 

@@ -43,6 +43,34 @@ export interface AeadScheme {
   encrypt(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): Promise<Uint8Array>;
   /** Throws ValiseError('DECRYPT_FAILED') when the tag does not verify. */
   decrypt(key: Uint8Array, nonce: Uint8Array, ciphertext: Uint8Array, aad?: Uint8Array): Promise<Uint8Array>;
+  /**
+   * Optional incremental form of `encrypt` (no associated data) for bulk data: the message goes in
+   * as pieces of any sizes and comes out piece by piece, with no copy into one buffer. Same bytes as
+   * `encrypt` (ciphertext, then the tag from `final`). Providers without it (WebCrypto is one-shot)
+   * leave it out and callers fall back to `encrypt`.
+   */
+  encryptor?(key: Uint8Array, nonce: Uint8Array): AeadEncryptor;
+  /**
+   * Optional incremental form of `decrypt`. The plaintext `update` returns is UNAUTHENTICATED until
+   * `final(tag)` returns: hold it until then.
+   */
+  decryptor?(key: Uint8Array, nonce: Uint8Array): AeadDecryptor;
+}
+
+/** One message being encrypted in pieces (AeadScheme.encryptor). */
+export interface AeadEncryptor {
+  /** The ciphertext of `plaintext` (same length for AES-GCM). */
+  update(plaintext: Uint8Array): Uint8Array;
+  /** Ends the message and returns the tag; no update after this. */
+  final(): Uint8Array;
+}
+
+/** One message being decrypted in pieces (AeadScheme.decryptor). */
+export interface AeadDecryptor {
+  /** The (not yet authenticated) plaintext of `ciphertext`. */
+  update(ciphertext: Uint8Array): Uint8Array;
+  /** Checks the tag over everything given to update; throws ValiseError('DECRYPT_FAILED') when it does not verify. */
+  final(tag: Uint8Array): void;
 }
 
 export interface CryptoProvider {

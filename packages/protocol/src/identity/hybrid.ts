@@ -26,7 +26,16 @@ export interface HybridKeyPair {
 }
 
 /** The contexts a hybrid signature may be made in; one per purpose. */
-export type SignatureContext = 'auth' | 'enrol' | 'mls-binding' | 'message' | 'pouch-marks' | 'pouch-seal' | 'test';
+export type SignatureContext =
+  | 'auth'
+  | 'enrol'
+  | 'mls-binding'
+  | 'message'
+  | 'pouch-key'
+  | 'pouch-marks'
+  | 'pouch-seal'
+  | 'pouch-custody'
+  | 'test';
 
 function domainSeparated(context: SignatureContext, message: Uint8Array): Uint8Array {
   return concatBytes(utf8(`valise/v1/${context}`), new Uint8Array([0]), message);

@@ -12,7 +12,8 @@ import { XWING_CIPHERTEXT_LENGTH } from './xwing.ts';
 export const POUCH_MAGIC = utf8('valise-pouch/v1\n');
 export const POUCH_FORMAT = 'valise-pouch/v1';
 export const POUCH_ID_LENGTH = 16;
-export const CHUNK_SIZE = 65536;
+/** Plaintext bytes per STREAM chunk (256 KiB): large enough that per-chunk cipher set-up is negligible. */
+export const CHUNK_SIZE = 262144;
 export const TAG_LENGTH = 16;
 export const WRAPPED_KEY_LENGTH = 32 + TAG_LENGTH;
 export const COMMITMENT_LENGTH = 32;
@@ -24,6 +25,10 @@ export const MAX_MANIFEST_LENGTH = 16 * 1024 * 1024;
 export const MAX_DOCUMENTS = 100_000;
 export const RECEIPT_TAG = utf8('rcpt');
 export const MAX_RECEIPT_LENGTH = 65536;
+/** Version, pouch id, a 1-byte seal number, marks digest, policy id and label of 1 byte, empty privacy mark, count. */
+const MIN_MANIFEST_LENGTH = 1 + 16 + 3 + 32 + 3 + 3 + 2 + 4;
+/** Name and media type of 1 byte each, size. */
+const MIN_MANIFEST_ENTRY = 3 + 3 + 8;
 const MARKS_VERSION = 1;
 const MANIFEST_VERSION = 1;
 
@@ -47,7 +52,7 @@ export interface PouchMarks {
   itemCount: number;
   /** Sum of the documents' sizes in bytes. */
   totalSize: number;
-  /** Length of the encrypted payload's plaintext: 4 + manifest + totalSize + 32 × itemCount. */
+  /** Length of the encrypted payload's plaintext: 4 + manifest + totalSize. */
   payloadLength: number;
 }
 
@@ -253,8 +258,9 @@ export function decodeMarks(bytes: Uint8Array): PouchMarks {
   p.end();
   const marks: PouchMarks = { pouchId, sealNumber, createdAt, sender, consignee, label, itemCount, totalSize, payloadLength };
   checkMarks(marks, 'POUCH_BAD_FORMAT');
-  // The smallest manifest for n documents; a payload shorter than that cannot be well formed.
-  if (payloadLength < 4 + totalSize + 32 * itemCount) throw bad('payloadLength is too small for the documents the marks announce');
+  // The smallest manifest: a 64-byte head, then 14 bytes per document at least.
+  if (payloadLength < 4 + MIN_MANIFEST_LENGTH + MIN_MANIFEST_ENTRY * itemCount + totalSize)
+    throw bad('payloadLength is too small for the documents the marks announce');
   return marks;
 }
 
@@ -303,9 +309,9 @@ export function decodeManifest(bytes: Uint8Array): PouchManifest {
   return { pouchId, sealNumber, marksDigest, label, documents };
 }
 
-/** Plaintext bytes of the payload: manifest length, manifest, documents, one SHA-256 per document. */
-export function payloadLengthOf(manifestLength: number, totalSize: number, itemCount: number): number {
-  return 4 + manifestLength + totalSize + DIGEST_LENGTH * itemCount;
+/** Plaintext bytes of the payload: manifest length, manifest, documents. */
+export function payloadLengthOf(manifestLength: number, totalSize: number): number {
+  return 4 + manifestLength + totalSize;
 }
 
 /** Number of STREAM chunks for a payload of `length` bytes (an empty payload is one empty last chunk). */

@@ -1,5 +1,20 @@
 export type { ByteSource } from './byte-reader.ts';
 export {
+  type CustodyCheck,
+  type CustodyFrom,
+  type CustodyHop,
+  type CustodyReceipt,
+  type CustodyTaker,
+  type CustodyTrust,
+  custodyFingerprint,
+  decodeCustodyReceipt,
+  frameCustodyReceipt,
+  type MakeCustodyReceiptInput,
+  makeCustodyReceipt,
+  type VerifyCustodyInput,
+  verifyCustodyChain,
+} from './custody.ts';
+export {
   POUCH_FORMAT,
   POUCH_MAGIC,
   type PouchDocumentEntry,
@@ -15,6 +30,7 @@ export {
   type OpenedPouch,
   type OpenPouchOptions,
   openPouch,
+  readCustodyReceipts,
   type SenderTrust,
   type VerifiedPouch,
   verifyPouch,

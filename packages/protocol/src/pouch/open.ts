@@ -8,6 +8,7 @@ import type { CryptoProvider } from '../crypto/provider.ts';
 import { hasCode } from '../errors.ts';
 import { verifyHybrid } from '../identity/hybrid.ts';
 import { ByteReader, type ByteSource } from './byte-reader.ts';
+import { type CustodyCheck, type CustodyHop, verifyCustodyChain } from './custody.ts';
 import {
   ByteParser,
   CHUNK_SIZE,
@@ -66,8 +67,10 @@ export interface InspectedPouch {
 export interface VerifiedPouch extends InspectedPouch {
   /** SHA-256 of the file up to the end of the payload: what custody receipts sign. */
   pouchDigest: Uint8Array;
-  /** Custody receipt records found after the seal, uninterpreted in v1. */
+  /** Custody receipts found after the seal, in file order (verified only when `custody` was asked). */
   receipts: Uint8Array[];
+  /** With the `custody` option: the verified hand-overs, from the sender to the last taker. */
+  custody?: CustodyHop[];
 }
 
 /** Decides whether the sender device's key (carried in the marks) is the one it should be. */
@@ -83,6 +86,11 @@ export interface OpenPouchOptions {
   /** True when this pouch (sender organisation + seal number, or pouch id) was opened before → POUCH_REPLAYED. */
   seenSeal?: (marks: PouchMarks) => boolean | Promise<boolean>;
   sha256Stream?: Sha256StreamFactory;
+  /**
+   * Verify the chain of custody receipts after the seal (docs/pouch-format.md, "Custody
+   * receipts"); a failure ends the documents iterator with its POUCH_RECEIPT_… / POUCH_CHAIN_INCOMPLETE code.
+   */
+  custody?: CustodyCheck;
 }
 
 export interface OpenedDocument {
@@ -104,6 +112,8 @@ export interface OpenedPouch {
   /** Set once the documents iterator has finished: the pouch digest, then the custody receipts. */
   readonly pouchDigest: Uint8Array | undefined;
   readonly receipts: Uint8Array[] | undefined;
+  /** With the `custody` option, once the documents iterator has finished: the verified hand-overs. */
+  readonly custody?: CustodyHop[] | undefined;
 }
 
 /** Hashes everything read up to the end of the payload. */
@@ -116,6 +126,12 @@ class DigestingReader {
   }
   async read(n: number, what: string): Promise<Uint8Array> {
     const bytes = await this.reader.read(n, what);
+    this.hash.update(bytes);
+    return bytes;
+  }
+  /** 1 to `n` bytes, without copying (see ByteReader.readSome). */
+  async readSome(n: number, what: string): Promise<Uint8Array> {
+    const bytes = await this.reader.readSome(n, what);
     this.hash.update(bytes);
     return bytes;
   }
@@ -201,7 +217,7 @@ export async function inspectPouch(
 export async function verifyPouch(
   crypto: CryptoProvider,
   source: ByteSource,
-  options: { trust?: SenderTrust; sha256Stream?: Sha256StreamFactory } = {},
+  options: { trust?: SenderTrust; sha256Stream?: Sha256StreamFactory; custody?: CustodyCheck } = {},
 ): Promise<VerifiedPouch> {
   const r = new DigestingReader(source, (options.sha256Stream ?? nobleSha256Stream)());
   try {
@@ -224,7 +240,10 @@ export async function verifyPouch(
         throw pouchError('POUCH_PAYLOAD_SWAPPED', 'the payload belongs to another pouch than these marks', err);
       throw err;
     }
-    return { marks: h.marks, recipients: h.stanzas.map((s) => s.deviceId), pouchDigest, receipts: await readReceipts(r.reader) };
+    const receipts = await readReceipts(r.reader);
+    const verified: VerifiedPouch = { marks: h.marks, recipients: h.stanzas.map((s) => s.deviceId), pouchDigest, receipts };
+    if (options.custody) verified.custody = await checkCustody(crypto, h.marks, pouchDigest, receipts, options.custody);
+    return verified;
   } finally {
     await r.reader.close();
   }
@@ -248,7 +267,41 @@ async function checkSeal(
   }
 }
 
-/** Custody receipts (reserved in v1): "rcpt" || u32 length || bytes, repeated to the end. */
+function checkCustody(
+  crypto: CryptoProvider,
+  marks: PouchMarks,
+  pouchDigest: Uint8Array,
+  receipts: Uint8Array[],
+  check: CustodyCheck,
+): Promise<CustodyHop[]> {
+  const input = { receipts, pouchDigest, sealNumber: marks.sealNumber, sender: marks.sender, trust: check.trust };
+  return verifyCustodyChain(crypto, check.consignee ? { ...input, consignee: check.consignee } : input);
+}
+
+/**
+ * The custody receipts of a pouch file, quickly: reads the header's structure, skips the payload
+ * without hashing it and returns the marks, the STATED pouch digest and the receipts. Nothing is
+ * verified (use verifyPouch with `custody` for that); this is what a courier reads to append the
+ * next receipt (makeCustodyReceipt's `previous`).
+ */
+export async function readCustodyReceipts(
+  source: ByteSource,
+): Promise<{ marks: PouchMarks; statedPouchDigest: Uint8Array; receipts: Uint8Array[] }> {
+  const r = new DigestingReader(source, { update: () => undefined, digest: () => new Uint8Array(0) });
+  try {
+    const h = await readHeader(r);
+    await r.read(SIGNATURE_LENGTH, 'the marks signature');
+    let remaining = POUCH_ID_LENGTH + h.marks.payloadLength + TAG_LENGTH * chunkCount(h.marks.payloadLength);
+    while (remaining > 0) remaining -= (await r.reader.readSome(Math.min(remaining, 1 << 20), 'the payload')).length;
+    const statedPouchDigest = (await r.reader.read(DIGEST_LENGTH, 'the seal')).slice();
+    await r.reader.read(SIGNATURE_LENGTH, 'the seal');
+    return { marks: h.marks, statedPouchDigest, receipts: await readReceipts(r.reader) };
+  } finally {
+    await r.reader.close();
+  }
+}
+
+/** Custody receipts: "rcpt" || u32 length || receipt, repeated to the end. */
 async function readReceipts(reader: ByteReader): Promise<Uint8Array[]> {
   const receipts: Uint8Array[] = [];
   while (!(await reader.atEnd())) {
@@ -287,36 +340,56 @@ export async function openPouch(crypto: CryptoProvider, source: ByteSource, opti
     const key = await payloadKey(crypto, contentKey);
     const chunks = chunkCount(marks.payloadLength);
     let index = 0;
-    // The decrypted payload, one chunk at a time; after the last chunk, the seal is checked.
-    const sealed: { pouchDigest?: Uint8Array; receipts?: Uint8Array[] } = {};
+    const aead = crypto.aes256gcm;
+    const swappedIfShort = (err: unknown): never => {
+      if (swapped && hasCode(err, 'POUCH_TRUNCATED'))
+        throw pouchError('POUCH_PAYLOAD_SWAPPED', 'the payload belongs to another pouch than these marks', err);
+      throw err;
+    };
+    const failed = (cause: unknown): never => {
+      if (!hasCode(cause, 'DECRYPT_FAILED')) throw cause;
+      if (index === 0 && swapped) throw pouchError('POUCH_PAYLOAD_SWAPPED', 'the payload belongs to another pouch than these marks', cause);
+      throw pouchError('POUCH_SEAL_BROKEN', `payload chunk ${index} fails authentication: the pouch was altered after sealing`, cause);
+    };
+    // The decrypted payload, one chunk at a time, each handed out only once its tag verifies;
+    // after the last chunk, the seal is checked.
+    const sealed: { pouchDigest?: Uint8Array; receipts?: Uint8Array[]; custody?: CustodyHop[] } = {};
     async function* plaintext(): AsyncGenerator<Uint8Array> {
       for (; index < chunks; index++) {
         const last = index === chunks - 1;
         const plainLength = last ? marks.payloadLength - CHUNK_SIZE * (chunks - 1) : CHUNK_SIZE;
-        const sealed = await r.read(plainLength + TAG_LENGTH, `payload chunk ${index}`).catch((err: unknown) => {
-          if (swapped && hasCode(err, 'POUCH_TRUNCATED'))
-            throw pouchError('POUCH_PAYLOAD_SWAPPED', 'the payload belongs to another pouch than these marks', err);
-          throw err;
-        });
-        let plain: Uint8Array;
-        try {
-          plain = await crypto.aes256gcm.decrypt(key, chunkNonce(index, last), sealed);
-        } catch (cause) {
-          if (!hasCode(cause, 'DECRYPT_FAILED')) throw cause;
-          if (index === 0 && swapped)
-            throw pouchError('POUCH_PAYLOAD_SWAPPED', 'the payload belongs to another pouch than these marks', cause);
-          throw pouchError('POUCH_SEAL_BROKEN', `payload chunk ${index} fails authentication: the pouch was altered after sealing`, cause);
+        const what = `payload chunk ${index}`;
+        if (aead.decryptor) {
+          // Incremental (node): ciphertext pieces as they come, no copy into one buffer.
+          const decryptor = aead.decryptor(key, chunkNonce(index, last));
+          const parts: Uint8Array[] = [];
+          for (let remaining = plainLength; remaining > 0; ) {
+            const piece = await r.readSome(remaining, what).catch(swappedIfShort);
+            parts.push(decryptor.update(piece));
+            remaining -= piece.length;
+          }
+          const tag = await r.read(TAG_LENGTH, what).catch(swappedIfShort);
+          try {
+            decryptor.final(tag);
+          } catch (cause) {
+            failed(cause);
+          }
+          yield* parts;
+        } else {
+          const chunk = await r.read(plainLength + TAG_LENGTH, what).catch(swappedIfShort);
+          yield await aead.decrypt(key, chunkNonce(index, last), chunk).catch(failed);
         }
-        yield plain;
       }
       const pouchDigest = digestOf(r.hash);
       await checkSeal(crypto, r.reader, marks, pouchDigest, swapped);
-      sealed.receipts = await readReceipts(r.reader);
+      const receipts = await readReceipts(r.reader);
+      if (options.custody) sealed.custody = await checkCustody(crypto, marks, pouchDigest, receipts, options.custody);
+      sealed.receipts = receipts;
       sealed.pouchDigest = pouchDigest;
     }
     const payload = new ByteReader(plaintext());
     const manifestLength = readU32(await payload.read(4, 'the manifest'));
-    const expectedLength = marks.payloadLength - 4 - marks.totalSize - DIGEST_LENGTH * marks.itemCount;
+    const expectedLength = marks.payloadLength - 4 - marks.totalSize;
     if (manifestLength !== expectedLength)
       throw pouchError('POUCH_MARKS_TAMPERED', 'the manifest does not have the length the marks announce');
     const manifest = decodeManifest(await payload.read(manifestLength, 'the manifest'));
@@ -328,13 +401,16 @@ export async function openPouch(crypto: CryptoProvider, source: ByteSource, opti
       documents: () => {
         if (started) throw pouchError('POUCH_BAD_INPUT', "a pouch's documents can be read only once");
         started = true;
-        return readDocuments(payload, manifest, newHash, r.reader);
+        return readDocuments(payload, manifest, r.reader);
       },
       get pouchDigest() {
         return sealed.pouchDigest;
       },
       get receipts() {
         return sealed.receipts;
+      },
+      get custody() {
+        return sealed.custody;
       },
     };
     ok = true;
@@ -383,40 +459,26 @@ async function checkManifest(crypto: CryptoProvider, h: Header, manifest: PouchM
   if (swapped) throw pouchError('POUCH_SEAL_BROKEN', 'the pouch id before the payload was altered');
 }
 
-async function* readDocuments(
-  payload: ByteReader,
-  manifest: PouchManifest,
-  newHash: Sha256StreamFactory,
-  file: ByteReader,
-): AsyncGenerator<OpenedDocument, void> {
+async function* readDocuments(payload: ByteReader, manifest: PouchManifest, file: ByteReader): AsyncGenerator<OpenedDocument, void> {
   try {
-    const digests: Uint8Array[] = [];
     for (let index = 0; index < manifest.documents.length; index++) {
       const entry = manifest.documents[index] as PouchDocumentEntry;
-      const hash = newHash();
       let remaining = entry.size;
       async function* content(): AsyncGenerator<Uint8Array> {
         while (remaining > 0) {
           const bytes = await payload.readSome(remaining, `document ${index}`);
           remaining -= bytes.length;
-          hash.update(bytes);
           yield bytes;
         }
       }
       const stream = content();
       yield { index, entry, content: stream };
-      // Whatever the caller did not read is read (and hashed) here, so the stream stays in step.
+      // Whatever the caller did not read is read (and authenticated) here, so the stream stays in step.
       for await (const _ of stream) {
         // skipped
       }
-      digests.push(digestOf(hash));
     }
-    for (let i = 0; i < digests.length; i++) {
-      const stated = await payload.read(DIGEST_LENGTH, 'the document digests');
-      if (!constantTimeEqual(stated, digests[i] as Uint8Array)) {
-        throw pouchError('POUCH_DOCUMENT_DIGEST_MISMATCH', `document ${i} does not match the SHA-256 in the pouch`);
-      }
-    }
+    // Reading past the last document runs the payload to its end: the last chunk, then the seal.
     if (!(await payload.atEnd())) throw pouchError('POUCH_BAD_FORMAT', 'the payload is longer than its manifest');
   } finally {
     await payload.close();

@@ -15,6 +15,7 @@ import { webCryptoProvider } from '../crypto/web-provider.ts';
 import { generateHybridKeyPair, verifyHybrid } from '../identity/hybrid.ts';
 import { DEFAULT_LABEL_POLICY } from '../labels/default-policy.ts';
 import { parseLabel } from '../labels/label.ts';
+import { CHUNK_SIZE } from './format.ts';
 import { keyCommitment, payloadKey, wrapKey } from './keys.ts';
 import { verifyPouch } from './open.ts';
 import { type SealPouchInput, sealPouch } from './seal.ts';
@@ -59,8 +60,8 @@ const inputs = {
       mediaType: 'text/plain; charset=utf-8',
       contentHex: toHex(utf8('Valise pouch test vector: the pouch is not to be opened or detained.\n')),
     },
-    // 66 000 bytes: the payload crosses the first 64 KiB chunk boundary. content[i] = (31 i + 3 + (i >> 8)) mod 256.
-    { name: 'annexe.bin', mediaType: 'application/octet-stream', pattern: { length: 66000, salt: 3 } },
+    // 263 000 bytes: the payload crosses the first 256 KiB chunk boundary. content[i] = (31 i + 3 + (i >> 8)) mod 256.
+    { name: 'annexe.bin', mediaType: 'application/octet-stream', pattern: { length: 263000, salt: 3 } },
   ],
 };
 
@@ -117,7 +118,7 @@ async function intermediates(bytes: Uint8Array, recipients: Awaited<ReturnType<t
     at += 2 + idLength + 1168;
   }
   const key = await payloadKey(crypto, contentKey);
-  const firstChunk = bytes.subarray(l.payload[0], l.payload[0] + 65536 + 16);
+  const firstChunk = bytes.subarray(l.payload[0], l.payload[0] + CHUNK_SIZE + 16);
   const manifestPlain = await crypto.aes256gcm.decrypt(key, new Uint8Array(12), firstChunk);
   const manifestLength = new DataView(manifestPlain.buffer).getUint32(0);
   return {

@@ -90,7 +90,7 @@ describe('round trip', () => {
       name: `annexe-${i}-Müller-dépêche.txt`,
       mediaType: 'text/plain; charset=utf-8',
       size: c.length,
-      // Pieces of 7777 bytes: never aligned with the 64 KiB chunks.
+      // Pieces of 7777 bytes: never aligned with the 256 KiB chunks.
       content: (async function* () {
         for (let o = 0; o < c.length; o += 7777) yield c.subarray(o, o + 7777);
       })(),

@@ -1,9 +1,9 @@
 /**
  * Sealing a pouch: one pass over the documents, yielding the file as it is made, in constant
- * memory (one 64 KiB chunk at a time). Layout and reasons: docs/pouch-format.md.
+ * memory (at most one chunk at a time). Layout and reasons: docs/pouch-format.md.
  */
 import { concatBytes } from '../bytes.ts';
-import type { CryptoProvider } from '../crypto/provider.ts';
+import type { AeadEncryptor, CryptoProvider } from '../crypto/provider.ts';
 import { ValiseError } from '../errors.ts';
 import { HYBRID_SECRET_KEY_LENGTH, hybridPublicKeyOf, signHybrid } from '../identity/hybrid.ts';
 import type { SecurityLabel } from '../labels/label.ts';
@@ -115,7 +115,7 @@ export async function* sealPouch(crypto: CryptoProvider, input: SealPouchInput):
     label,
     itemCount: documents.length,
     totalSize,
-    payloadLength: payloadLengthOf(manifestLength, totalSize, documents.length),
+    payloadLength: payloadLengthOf(manifestLength, totalSize),
   };
   const marksBytes = encodeMarks(marks);
   const manifest = encodeManifest({ ...probe, marksDigest: await crypto.sha256(marksBytes) });
@@ -140,49 +140,60 @@ export async function* sealPouch(crypto: CryptoProvider, input: SealPouchInput):
   };
   yield emit(concatBytes(headerBytes, signature, pouchId));
 
-  // The payload: u32 manifest length || manifest || documents || SHA-256 of each document,
-  // cut into 64 KiB STREAM chunks. `buffer` is the only bulk allocation.
+  // The payload: u32 manifest length || manifest || documents, cut into STREAM chunks of
+  // CHUNK_SIZE plaintext bytes. With an incremental AES-GCM (node) the bytes go straight through
+  // the cipher; otherwise (WebCrypto) each chunk is gathered in `buffer` and sealed in one call.
   const key = await payloadKey(crypto, contentKey);
   const chunks = chunkCount(marks.payloadLength);
-  const buffer = new Uint8Array(CHUNK_SIZE);
+  const aead = crypto.aes256gcm;
+  const incremental = aead.encryptor !== undefined;
+  const buffer = incremental ? new Uint8Array(0) : new Uint8Array(CHUNK_SIZE);
+  let encryptor: AeadEncryptor | undefined;
   let filled = 0;
   let index = 0;
-  const seal = async (): Promise<Uint8Array> => {
-    const last = index === chunks - 1;
-    const sealed = await crypto.aes256gcm.encrypt(key, chunkNonce(index, last), buffer.subarray(0, filled));
+  const nonce = () => chunkNonce(index, index === chunks - 1);
+  const finishChunk = async (): Promise<Uint8Array> => {
+    let out: Uint8Array;
+    if (incremental) {
+      out = (encryptor ?? (aead.encryptor as NonNullable<typeof aead.encryptor>)(key, nonce())).final();
+      encryptor = undefined;
+    } else {
+      out = await aead.encrypt(key, nonce(), buffer.subarray(0, filled));
+    }
     index++;
     filled = 0;
-    return emit(sealed);
+    return emit(out);
   };
-  // Copy `bytes` into the chunk buffer, sealing every full chunk that is not the last one.
+  // Feed `bytes` to the current chunk, finishing every full chunk that is not the last one.
   async function* put(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
     let offset = 0;
     while (offset < bytes.length) {
-      if (filled === CHUNK_SIZE) yield await seal();
+      if (filled === CHUNK_SIZE) yield await finishChunk();
       const n = Math.min(CHUNK_SIZE - filled, bytes.length - offset);
-      buffer.set(bytes.subarray(offset, offset + n), filled);
+      const piece = bytes.subarray(offset, offset + n);
+      if (incremental) {
+        encryptor ??= (aead.encryptor as NonNullable<typeof aead.encryptor>)(key, nonce());
+        yield emit(encryptor.update(piece));
+      } else {
+        buffer.set(piece, filled);
+      }
       filled += n;
       offset += n;
     }
   }
 
   yield* put(new ByteWriter().u32(manifest.length).bytes(manifest).finish());
-  const documentDigests: Uint8Array[] = [];
   for (const d of documents) {
-    const hash = newHash();
     let seen = 0;
     for await (const piece of d.content as AsyncIterable<Uint8Array>) {
       if (!(piece instanceof Uint8Array)) throw badInput(`document "${d.name}" yielded something other than bytes`);
       seen += piece.length;
       if (seen > d.size) throw badInput(`document "${d.name}" is longer than its declared size of ${d.size} bytes`);
-      hash.update(piece);
       yield* put(piece);
     }
     if (seen !== d.size) throw badInput(`document "${d.name}" is ${seen} bytes, not its declared ${d.size}`);
-    documentDigests.push(digestOf(hash));
   }
-  for (const dd of documentDigests) yield* put(dd);
-  yield await seal();
+  yield await finishChunk();
   if (index !== chunks) throw new ValiseError('INTERNAL', 'pouch payload chunk count mismatch');
 
   const pouchDigest = digestOf(digest);
