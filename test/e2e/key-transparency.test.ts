@@ -2,7 +2,8 @@
  * Key transparency end to end, with the real server process and real SDK clients: a send checks
  * the recipient's device key is in the audit log; a malicious server (a fetch that rewrites its
  * answers) serving a device or key it did not log is refused; a second device enrolled for alice
- * raises an alert on her first device and a security event the security officer sees; a client
+ * raises an alert on her first device and a security event the security officer sees; a pouch is
+ * sealed only to pouch keys the log publishes; a client
  * that saw a checkpoint refuses a rolled-back or forked one.
  */
 import { readFile } from 'node:fs/promises';
@@ -11,10 +12,13 @@ import {
   type Device,
   ed25519NoteSigner,
   generateHybridKeyPair,
+  generateXWingKeyPair,
   hasCode,
   mlDsa44CosignatureSigner,
   signCheckpoint,
+  signHybrid,
   toBase64Url,
+  utf8,
 } from '@valise/protocol';
 import { aeadStorageCipher, type FetchLike, lastVerifiedCheckpoint, MemoryStore, ValiseClient } from '@valise/sdk';
 import { nodeCryptoProvider, nodeMlsNative } from '@valise/sdk/node';
@@ -128,6 +132,43 @@ describe('key transparency', () => {
     carolSide.rewrite = undefined;
     const ok = await carol.sendCable({ to: [bob.identity.person.handle], subject: 's', body: 'honest again', label: 'RESTRICTED' });
     expect(ok.devices).toBeGreaterThan(0);
+  });
+
+  it('seals a pouch only to pouch keys the log publishes, and the recipient opens it', async () => {
+    const intruder = await generateHybridKeyPair(nodeCryptoProvider);
+    const xwing = await generateXWingKeyPair(nodeCryptoProvider);
+    const bobDevices = `/api/v1/directory/people/${encodeURIComponent(bob.identity.person.handle)}/devices`;
+    const unit = bob.identity.person.unit;
+    const file = (bytes: Uint8Array) => [{ name: 'note.txt', mediaType: 'text/plain', size: bytes.length, stream: [bytes] }];
+    const seal = () => carol.pouch.seal({ files: file(utf8('pouch')), toUnit: unit, label: 'RESTRICTED' });
+    // Bob's device with a pouch key the server made up (it can only sign it with a key of its own).
+    const substituted = {
+      pouchKey: toBase64Url(xwing.publicKey),
+      pouchKeySignature: toBase64Url(await signHybrid(nodeCryptoProvider, intruder.secretKey, 'pouch-key', xwing.publicKey)),
+    };
+    carolSide.rewrite = (path, body) => (path === bobDevices ? (body as Device[]).map((d) => ({ ...d, ...substituted })) : undefined);
+    await expect(seal()).rejects.toSatisfy((e) => hasCode(e, 'KT_DEVICE_NOT_PUBLISHED') && /another pouch key/.test((e as Error).message));
+    // Bob's device with its pouch key hidden, to drop it from the pouch quietly.
+    carolSide.rewrite = (path, body) =>
+      path === bobDevices ? (body as Device[]).map(({ pouchKey: _k, pouchKeySignature: _s, ...d }) => d) : undefined;
+    await expect(seal()).rejects.toSatisfy((e) => hasCode(e, 'KT_DEVICE_NOT_PUBLISHED') && /withholds/.test((e as Error).message));
+    carolSide.rewrite = undefined;
+
+    const content = nodeCryptoProvider.randomBytes(200_000);
+    const sealing = await carol.pouch.seal({ files: file(content), toUnit: unit, label: 'RESTRICTED' });
+    expect(sealing.recipients.map((r) => r.deviceId)).toContain(bob.identity.deviceId);
+    const chunks: Uint8Array[] = [];
+    for await (const c of sealing.bytes) chunks.push(c);
+    expect(sealing.result?.marks.sealNumber).toBe(sealing.sealNumber);
+    const opened = await bob.pouch.open(chunks);
+    const received: Uint8Array[] = [];
+    for await (const d of opened.read()) for await (const c of d.content) received.push(new Uint8Array(c));
+    expect(Buffer.compare(Buffer.concat(received), content)).toBe(0);
+    expect(opened.pouchDigest).toBe(sealing.result?.pouchDigest);
+    expect((await bob.pouch.verify(chunks)).senderChecked).toBe(true);
+    // The same pouch again is reported, and refused on request.
+    expect((await bob.pouch.open(chunks)).openedBefore).toBe(true);
+    await expect(bob.pouch.open(chunks, { refuseReopen: true })).rejects.toSatisfy((e) => hasCode(e, 'POUCH_REPLAYED'));
   });
 
   it('alerts alice and the security officer when a device she did not enrol appears, until she trusts it', async () => {

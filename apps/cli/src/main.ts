@@ -11,6 +11,7 @@ import { registerDeviceCommands } from './commands/device.ts';
 import { registerLabelCommands } from './commands/labels.ts';
 import { registerLoginCommands } from './commands/login.ts';
 import { registerMessageCommands } from './commands/message.ts';
+import { registerPouchCommands } from './commands/pouch.ts';
 import { registerServerCommands } from './commands/server.ts';
 import { registerWitnessCommands } from './commands/witness.ts';
 
@@ -29,6 +30,7 @@ registerMessageCommands(program);
 registerConversationCommands(program);
 registerDeviceCommands(program);
 registerLabelCommands(program);
+registerPouchCommands(program);
 registerAdminCommands(program);
 registerApprovalCommands(program);
 registerAuditCommands(program);

@@ -23,6 +23,9 @@ const HINTS: Record<string, string> = {
   ENROLMENT_CODE_INVALID: 'Ask your security officer for a new enrolment code (codes are one-time and expire).',
   RECIPIENT_NOT_ENROLLED: 'The recipient must log in once before cables can be encrypted to their device.',
   FORBIDDEN: 'Your role does not allow this; ask a security officer or administrator.',
+  POUCH_NOT_A_RECIPIENT: 'This pouch was not sealed to this device: `valise pouch inspect FILE` lists its recipient devices.',
+  POUCH_OUTPUT_EXISTS: 'Valise never overwrites files: choose another -o, or an empty folder.',
+  POUCH_NO_POUCH_KEY: 'A device enrolled before pouches has no pouch key: enrol it again with a new enrolment code.',
 };
 
 export function fail(options: { json: boolean }, err: unknown): never {

@@ -5,11 +5,12 @@
 import {
   type ApprovalDecisionResponse,
   type CryptoProvider,
-  concatBytes,
   type Device,
   type EnrolResponse,
+  enrolmentProofMessage,
   fromBase64Url,
   generateHybridKeyPair,
+  generateXWingKeyPair,
   type LabelApproval,
   type LabelPolicy,
   type Me,
@@ -18,10 +19,10 @@ import {
   openAttachment,
   type Person,
   type RelabelResponse,
+  type Sha256StreamFactory,
   signHybrid,
   toBase64Url,
   type Unit,
-  utf8,
   ValiseError,
 } from '@valise/protocol';
 import { AdminApi } from './admin.ts';
@@ -32,6 +33,7 @@ import { type DeviceAlert, deviceAlerts, type MonitorResult, monitorDevices, tru
 import { replenishKeyPackages } from './key-packages.ts';
 import { canonicalLabel, labelPolicyOf } from './labels.ts';
 import { LiveConnection, type LiveEvent, type WebSocketFactory } from './live.ts';
+import { PouchApi } from './pouch.ts';
 import { flushReadReports, reportRead } from './read-receipts.ts';
 import { type ConversationRecord, type DeviceIdentityRecord, PRECEDENCE_RANK, type StoredMessage } from './records.ts';
 import {
@@ -59,6 +61,8 @@ export interface ClientEnvironment {
   suite?: number;
   /** Native hashing/AES for MLS in Node (from `@valise/sdk/node`); browsers leave it out. */
   mlsNative?: MlsNativePrimitives;
+  /** Incremental SHA-256 for pouch bulk bytes: node's createHash in Node (`nodeSha256Stream`); default pure JS. */
+  sha256Stream?: Sha256StreamFactory;
 }
 
 export interface InboxEntry {
@@ -95,14 +99,27 @@ export class ValiseClient {
     const serverUrl = normaliseServerUrl(input.serverUrl);
     const api = new ApiClient({ serverUrl, crypto: env.crypto, ...(env.fetch ? { fetch: env.fetch } : {}) });
     const keys = await generateHybridKeyPair(env.crypto);
+    // The pouch key is made here, on the device, and signed by the identity key (docs/protocol.md, "Pouch keys").
+    const pouch = await generateXWingKeyPair(env.crypto);
+    const pouchKeySignature = await signHybrid(env.crypto, keys.secretKey, 'pouch-key', pouch.publicKey);
     const code = normaliseEnrolmentCode(input.code);
-    const proof = await signHybrid(env.crypto, keys.secretKey, 'enrol', concatBytes(utf8(code), keys.publicKey));
+    const proof = await signHybrid(env.crypto, keys.secretKey, 'enrol', enrolmentProofMessage(code, keys.publicKey, pouch.publicKey));
     const res = await api.request<EnrolResponse>(
       'POST',
       '/enrol',
-      { code, deviceName: input.deviceName, identityKey: toBase64Url(keys.publicKey), proof: toBase64Url(proof) },
+      {
+        code,
+        deviceName: input.deviceName,
+        identityKey: toBase64Url(keys.publicKey),
+        pouchKey: toBase64Url(pouch.publicKey),
+        pouchKeySignature: toBase64Url(pouchKeySignature),
+        proof: toBase64Url(proof),
+      },
       { auth: false },
     );
+    if (res.device.identityKey !== toBase64Url(keys.publicKey) || res.device.pouchKey !== toBase64Url(pouch.publicKey)) {
+      throw new ValiseError('ENROLMENT_MISMATCH', 'the server enrolled other keys than the ones this device sent');
+    }
     const identity: DeviceIdentityRecord = {
       v: 1,
       serverUrl,
@@ -112,6 +129,8 @@ export class ValiseClient {
       organisation: res.organisation,
       identitySecretKey: toBase64Url(keys.secretKey),
       identityPublicKey: toBase64Url(keys.publicKey),
+      pouchSecretKey: toBase64Url(pouch.secretKey),
+      pouchPublicKey: toBase64Url(pouch.publicKey),
       enrolledAt: res.device.enrolledAt,
     };
     await store.putJson('identity', identity);
@@ -155,6 +174,11 @@ export class ValiseClient {
 
   get identity(): DeviceIdentityRecord {
     return this.core.identity;
+  }
+
+  /** Diplomatic pouches: seal files to a unit, inspect, verify and open them (docs/pouch-format.md). */
+  get pouch(): PouchApi {
+    return new PouchApi(this.core, this.#env.sha256Stream);
   }
 
   /** Units, people and enrolment codes, for administrators and security officers. */

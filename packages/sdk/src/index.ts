@@ -8,6 +8,17 @@ export * from './domain.ts';
 export type { DeviceAlert, MonitorResult } from './key-monitor.ts';
 export * from './labels.ts';
 export type { LiveConnection, LiveEvent, WebSocketFactory } from './live.ts';
+export type {
+  OpenedPouchDocument,
+  OpenPouchOptionsSdk,
+  PouchApi,
+  PouchFileInput,
+  PouchProgress,
+  PouchSealing,
+  SdkOpenedPouch,
+  SealPouchOptions,
+} from './pouch.ts';
+export * from './pouch-view.ts';
 export type * from './records.ts';
 export { PRECEDENCE_RANK } from './records.ts';
 export type { CableInput, OutgoingAttachment, SendResult } from './send.ts';

@@ -168,6 +168,14 @@ export function monitorDevices(core: ClientCore): Promise<MonitorResult> {
             `the audit log holds another key for this device (log entry ${o.index}): tell your security officer now`,
           );
         }
+        // Likewise its pouch key: one the server logged instead would let it read pouches sealed to this device.
+        const ownPouch = self.pouchPublicKey ? await keyFingerprint(core, self.pouchPublicKey) : undefined;
+        if (ev.details.pouchKeyFingerprint !== ownPouch) {
+          throw new ValiseError(
+            'KT_OWN_KEY_MISMATCH',
+            `the audit log holds another pouch key for this device (log entry ${o.index}): tell your security officer now`,
+          );
+        }
         seenSelf = true;
         known.add(id);
       } else if (!seenSelf) known.add(id);

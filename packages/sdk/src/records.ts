@@ -11,6 +11,9 @@ export interface DeviceIdentityRecord {
   /** Hybrid Ed25519 + ML-DSA-65 secret key (base64url, 64 bytes). Never leaves the device. */
   identitySecretKey: string;
   identityPublicKey: string;
+  /** X-Wing pouch secret key (base64url, 32-byte seed) and public key; absent on devices enrolled before pouches. */
+  pouchSecretKey?: string;
+  pouchPublicKey?: string;
   enrolledAt: string;
 }
 

@@ -1,6 +1,7 @@
 /**
  * Key transparency in the SDK against a log built here (no server): checkpoint pinning and
- * forward consistency, the device check before encrypting, and monitoring of the key events.
+ * forward consistency, the device check before encrypting (identity and pouch keys), and
+ * monitoring of the key events.
  */
 import {
   concatBytes,
@@ -10,6 +11,8 @@ import {
   encodeEntryBundle,
   encodeVerifierKey,
   eventLeaf,
+  generateHybridKeyPair,
+  generateXWingKeyPair,
   hasCode,
   inclusionProof,
   type KeyEventOpening,
@@ -18,6 +21,7 @@ import {
   NOTE_SIGNATURE_TYPE,
   rootFromLeafHashes,
   signCheckpoint,
+  signHybrid,
   toBase64Url,
   toStdBase64,
   utf8,
@@ -29,7 +33,7 @@ import type { ClientCore } from './core.ts';
 import { deviceAlerts, monitorDevices, trustDevice } from './key-monitor.ts';
 import { nodeCryptoProvider as crypto } from './node/index.ts';
 import { EncryptedStore, MemoryStore } from './storage.ts';
-import { acceptCheckpoint, lastVerifiedCheckpoint, requireDeviceKeyPublished } from './transparency.ts';
+import { acceptCheckpoint, lastVerifiedCheckpoint, requireDeviceKeyPublished, requireDevicePouchKeyPublished } from './transparency.ts';
 
 const ORIGIN = 'mfa.testland.example/valise-log';
 const ME = { person: 'alice@mfa.testland.example', deviceId: '01AAAAAAAAAAAAAAAAAAAAAAAA' };
@@ -220,5 +224,73 @@ describe('monitorDevices', () => {
     await log.append('device-enrol', { deviceId: ME.deviceId, person: ME.person, keyFingerprint: 'not-my-key' });
     const { core } = fakeCore(log, { keys: await logKeys() });
     await expect(monitorDevices(core)).rejects.toSatisfy((e) => hasCode(e, 'KT_OWN_KEY_MISMATCH'));
+  });
+});
+
+describe('requireDevicePouchKeyPublished', () => {
+  it('returns a pouch key the log names and the identity key signed; refuses a substitute, a withheld one and a forged signature', async () => {
+    const log = new TestLog();
+    const identity = await generateHybridKeyPair(crypto);
+    const pouch = await generateXWingKeyPair(crypto);
+    const bare = await generateHybridKeyPair(crypto);
+    const id = '01HHHHHHHHHHHHHHHHHHHHHHHH';
+    const oldId = '01JJJJJJJJJJJJJJJJJJJJJJJJ';
+    const enrol = await log.append('device-enrol', {
+      deviceId: id,
+      person: ME.person,
+      keyFingerprint: await fingerprint(identity.publicKey),
+      pouchKeyFingerprint: await fingerprint(pouch.publicKey),
+    });
+    const old = await log.append('device-enrol', { deviceId: oldId, person: ME.person, keyFingerprint: await fingerprint(bare.publicKey) });
+    const keys = await logKeys();
+    const { core, calls } = fakeCore(log, { keys });
+    const note = await log.note(keys);
+    const proofOf = (o: KeyEventOpening, deviceId: string): DeviceKeyProofResponse => ({
+      deviceId,
+      checkpoint: note,
+      size: log.leaves.length,
+      enrol: { ...o, proof: inclusionProof(log.hashes, o.index, log.leaves.length).map(toStdBase64) },
+      revoke: null,
+    });
+    (core.api as unknown as { get: (p: string) => Promise<unknown> }).get = async (p) => {
+      calls.push(p);
+      return p.endsWith(id) ? proofOf(enrol, id) : proofOf(old, oldId);
+    };
+    const sign = async (secretKey: Uint8Array, key: Uint8Array) => toBase64Url(await signHybrid(crypto, secretKey, 'pouch-key', key));
+    const device = {
+      id,
+      person: ME.person,
+      identityKey: toBase64Url(identity.publicKey),
+      pouchKey: toBase64Url(pouch.publicKey),
+      pouchKeySignature: await sign(identity.secretKey, pouch.publicKey),
+    };
+    // A cached check from before pouch keys (no pouchKeyFingerprint) is done again.
+    await core.store.putJson(`kt/device/${id}`, {
+      person: ME.person,
+      fingerprint: await fingerprint(identity.publicKey),
+      index: 0,
+      revoked: false,
+    });
+    expect(await requireDevicePouchKeyPublished(core, device)).toEqual(pouch.publicKey);
+    expect(calls.filter((c) => c.startsWith('/transparency/devices/'))).toHaveLength(1);
+
+    const substitute = await generateXWingKeyPair(crypto);
+    await expect(
+      requireDevicePouchKeyPublished(core, {
+        ...device,
+        pouchKey: toBase64Url(substitute.publicKey),
+        pouchKeySignature: await sign(identity.secretKey, substitute.publicKey),
+      }),
+    ).rejects.toSatisfy((e) => hasCode(e, 'KT_DEVICE_NOT_PUBLISHED') && /another pouch key/.test((e as Error).message));
+    await expect(
+      requireDevicePouchKeyPublished(core, { ...device, pouchKeySignature: await sign(bare.secretKey, pouch.publicKey) }),
+    ).rejects.toSatisfy((e) => hasCode(e, 'KT_DEVICE_NOT_PUBLISHED') && /not signed/.test((e as Error).message));
+    const { pouchKey: _k, pouchKeySignature: _s, ...withheld } = device;
+    await expect(requireDevicePouchKeyPublished(core, withheld)).rejects.toSatisfy(
+      (e) => hasCode(e, 'KT_DEVICE_NOT_PUBLISHED') && /withholds/.test((e as Error).message),
+    );
+    await expect(
+      requireDevicePouchKeyPublished(core, { id: oldId, person: ME.person, identityKey: toBase64Url(bare.publicKey) }),
+    ).rejects.toSatisfy((e) => hasCode(e, 'POUCH_NO_POUCH_KEY'));
   });
 });

@@ -5,7 +5,9 @@
  *   rollback), whatever route it arrives by;
  * - before this device trusts a device key (adding it to a group, or the MLS authentication
  *   service accepting its credential), the key's enrolment must be in the log, included under a
- *   verified checkpoint, naming that device, its person and that very key.
+ *   verified checkpoint, naming that device, its person and that very key;
+ * - before it seals a pouch to a device, the same holds for the device's pouch key, whose
+ *   fingerprint the enrolment event names, and the identity key's signature over it must verify.
  * Everything remembered lives in the encrypted store under `kt/`.
  */
 import {
@@ -24,6 +26,7 @@ import {
   toStdBase64,
   utf8,
   ValiseError,
+  verifyHybrid,
   verifyInclusion,
 } from '@valise/protocol';
 import { type AuditLogKeys, type AuditLogState, requireConsistentForward, verifyLogCheckpoint } from './checkpoint-trust.ts';
@@ -38,6 +41,8 @@ const deviceKey = (id: string) => `kt/device/${id}`;
 interface VerifiedDevice {
   person: string;
   fingerprint: string;
+  /** The pouch key fingerprint its enrolment event names; null when it names none. Absent on older records. */
+  pouchKeyFingerprint?: string | null;
   index: number;
   revoked: boolean;
 }
@@ -174,12 +179,22 @@ export async function requireDeviceKeyPublished(
   device: Pick<Device, 'id' | 'person' | 'identityKey'>,
   options: { allowRevoked?: boolean } = {},
 ): Promise<void> {
+  await verifiedDevice(core, device, options);
+}
+
+async function verifiedDevice(
+  core: ClientCore,
+  device: Pick<Device, 'id' | 'person' | 'identityKey'>,
+  options: { allowRevoked?: boolean; needPouchKey?: boolean },
+): Promise<VerifiedDevice> {
   const fingerprint = await keyFingerprint(core, device.identityKey);
   const revoked = (await revokedInLog(core)).has(device.id);
   const cached = await core.store.getJson<VerifiedDevice>(deviceKey(device.id));
-  if (cached && cached.fingerprint === fingerprint && cached.person === device.person) {
+  // A record made before pouch keys were remembered says nothing about them: verify again.
+  const usable = cached && (!options.needPouchKey || cached.pouchKeyFingerprint !== undefined);
+  if (cached && usable && cached.fingerprint === fingerprint && cached.person === device.person) {
     if ((cached.revoked || revoked) && !options.allowRevoked) throw revokedError(device);
-    return;
+    return cached;
   }
   let proof: DeviceKeyProofResponse;
   try {
@@ -211,9 +226,55 @@ export async function requireDeviceKeyPublished(
     const rev = parseKeyEvent(proof.revoke.event);
     if (rev && rev.type === 'device-revoke' && rev.details.deviceId === device.id && (await included(proof.revoke))) isRevoked = true;
   }
-  const record: VerifiedDevice = { person: device.person, fingerprint, index: proof.enrol.index, revoked: isRevoked };
+  const record: VerifiedDevice = {
+    person: device.person,
+    fingerprint,
+    pouchKeyFingerprint: typeof enrol.details.pouchKeyFingerprint === 'string' ? enrol.details.pouchKeyFingerprint : null,
+    index: proof.enrol.index,
+    revoked: isRevoked,
+  };
   await core.store.putJson(deviceKey(device.id), record);
   if (isRevoked && !options.allowRevoked) throw revokedError(device);
+  return record;
+}
+
+/**
+ * Require `device`'s pouch key (as the directory served it) to be the one its published enrolment
+ * names, signed by its published identity key, before a pouch is sealed to it. POUCH_NO_POUCH_KEY
+ * for a device enrolled without one; KT_DEVICE_NOT_PUBLISHED when the log or the signature disagree.
+ * Returns the pouch public key.
+ */
+export async function requireDevicePouchKeyPublished(
+  core: ClientCore,
+  device: Pick<Device, 'id' | 'person' | 'identityKey' | 'pouchKey' | 'pouchKeySignature'>,
+): Promise<Uint8Array> {
+  const record = await verifiedDevice(core, device, { needPouchKey: true });
+  if (device.pouchKey === undefined || device.pouchKeySignature === undefined) {
+    // A server hiding a published pouch key would quietly drop the device from every pouch.
+    if (typeof record.pouchKeyFingerprint === 'string') throw notPublished(device, 'the directory withholds its published pouch key');
+    throw new ValiseError(
+      'POUCH_NO_POUCH_KEY',
+      `device ${device.id} of ${device.person} was enrolled without a pouch key: it cannot receive pouches until it enrols again`,
+    );
+  }
+  let pouchKey: Uint8Array;
+  let signature: Uint8Array;
+  try {
+    pouchKey = fromBase64Url(device.pouchKey);
+    signature = fromBase64Url(device.pouchKeySignature);
+  } catch {
+    throw notPublished(device, 'its pouch key is not well encoded');
+  }
+  if (record.pouchKeyFingerprint === null || record.pouchKeyFingerprint === undefined) {
+    throw notPublished(device, 'its published enrolment names no pouch key');
+  }
+  if (toBase64Url(await core.crypto.sha256(pouchKey)) !== record.pouchKeyFingerprint) {
+    throw notPublished(device, 'the log holds another pouch key for it');
+  }
+  if (!(await verifyHybrid(core.crypto, fromBase64Url(device.identityKey), 'pouch-key', pouchKey, signature))) {
+    throw notPublished(device, 'its pouch key is not signed by its identity key');
+  }
+  return pouchKey;
 }
 
 /** Check every device about to be added to a group (see requireDeviceKeyPublished). */

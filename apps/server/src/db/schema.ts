@@ -40,6 +40,9 @@ export interface DevicesTable {
   identity_key: Uint8Array;
   /** SHA-256 of identity_key: one device per key, and a short index. */
   identity_key_hash: Uint8Array;
+  /** X-Wing pouch public key and the identity key's signature over it (migration 007); null for older devices. */
+  pouch_key: Uint8Array | null;
+  pouch_key_signature: Uint8Array | null;
   enrolled_at: number;
   revoked_at: number | null;
   /** The last queue sequence number handed out to this device. */

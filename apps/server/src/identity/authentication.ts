@@ -3,7 +3,9 @@
  *
  * Enrolment: a security officer gives a person a one-time code out of band; the device proves it
  * holds its hybrid identity key by signing (context "enrol") the code together with the key, so a
- * code seen in transit cannot bind someone else's key. Authentication: challenge-response with the
+ * code seen in transit cannot bind someone else's key. The device's X-Wing pouch key travels in
+ * the same request, covered by that proof and by a signature of its own (context "pouch-key") that
+ * every sealer re-checks, so the server can neither substitute it nor serve another. Authentication: challenge-response with the
  * device's identity key (context "auth"), binding the challenge to the device id and to this
  * organisation's domain so a signature made for another server is useless here. Sessions are
  * random bearer tokens valid for one hour, stored only as SHA-256.
@@ -13,6 +15,7 @@ import {
   constantTimeEqual,
   type EnrolRequest,
   type EnrolResponse,
+  enrolmentProofMessage,
   fromBase64Url,
   HYBRID_PUBLIC_KEY_LENGTH,
   type Person,
@@ -20,6 +23,7 @@ import {
   toBase64Url,
   utf8,
   verifyHybrid,
+  XWING_PUBLIC_KEY_LENGTH,
 } from '@valise/protocol';
 import type { ServiceContext } from '../context.ts';
 import { isUniqueViolation } from '../db/transactions.ts';
@@ -73,11 +77,16 @@ export class AuthenticationService {
     if (code === null) throw serverError('ENROLMENT_CODE_INVALID', 'enrolment code is invalid, expired or already used');
     const identityKey = decodeField(req.identityKey, 'identityKey', HYBRID_PUBLIC_KEY_LENGTH);
     const proof = decodeField(req.proof, 'proof');
-    if (!(await verifyHybrid(crypto, identityKey, 'enrol', concatBytes(utf8(code), identityKey), proof))) {
-      throw serverError('SIGNATURE_INVALID', 'proof is not a valid hybrid signature (context "enrol") over the code and identity key');
+    const pouchKey = await this.#pouchKeyOf(req, identityKey);
+    if (!(await verifyHybrid(crypto, identityKey, 'enrol', enrolmentProofMessage(code, identityKey, pouchKey?.publicKey), proof))) {
+      throw serverError(
+        'SIGNATURE_INVALID',
+        'proof is not a valid hybrid signature (context "enrol") over the code, the identity key and the pouch key',
+      );
     }
     const codeHash = await crypto.sha256(utf8(code));
     const keyHash = await crypto.sha256(identityKey);
+    const pouchKeyHash = pouchKey ? await crypto.sha256(pouchKey.publicKey) : undefined;
     const now = clock();
     const deviceId = newUlid(now, crypto.randomBytes);
     try {
@@ -87,7 +96,18 @@ export class AuthenticationService {
         if ((await deviceIdWithKeyHash(trx, keyHash)) !== undefined) {
           throw serverError('CONFLICT', 'this identity key is already enrolled');
         }
-        await insertDevice(trx, { id: deviceId, person: personHandle, name: req.deviceName, identityKey, identityKeyHash: keyHash }, now);
+        await insertDevice(
+          trx,
+          {
+            id: deviceId,
+            person: personHandle,
+            name: req.deviceName,
+            identityKey,
+            identityKeyHash: keyHash,
+            ...(pouchKey ? { pouchKey } : {}),
+          },
+          now,
+        );
         await recordEnrolledDevice(trx, codeHash, deviceId);
         // Key transparency: the new key is published in the audit log with the enrolment itself.
         await recordSecurityEvent(trx, this.#ctx, {
@@ -95,7 +115,13 @@ export class AuthenticationService {
           actor: { person: personHandle, device: deviceId },
           target: `device:${deviceId}`,
           code: null,
-          details: { deviceId, person: personHandle, keyFingerprint: toBase64Url(keyHash), enrolledAt: now.toISOString() },
+          details: {
+            deviceId,
+            person: personHandle,
+            keyFingerprint: toBase64Url(keyHash),
+            ...(pouchKeyHash ? { pouchKeyFingerprint: toBase64Url(pouchKeyHash) } : {}),
+            enrolledAt: now.toISOString(),
+          },
         });
         const person = await loadPerson(trx, this.#ctx.labelPolicy, now, personHandle);
         const device = await getDeviceRow(trx, deviceId);
@@ -108,6 +134,20 @@ export class AuthenticationService {
       if (isUniqueViolation(err)) throw serverError('CONFLICT', 'this identity key is already enrolled');
       throw err;
     }
+  }
+
+  /** The pouch key of an enrolment request, checked: both fields or neither, its signature by the identity key. */
+  async #pouchKeyOf(req: EnrolRequest, identityKey: Uint8Array): Promise<{ publicKey: Uint8Array; signature: Uint8Array } | undefined> {
+    if (req.pouchKey === undefined && req.pouchKeySignature === undefined) return undefined;
+    if (req.pouchKey === undefined || req.pouchKeySignature === undefined) {
+      throw serverError('BAD_REQUEST', 'pouchKey and pouchKeySignature go together');
+    }
+    const publicKey = decodeField(req.pouchKey, 'pouchKey', XWING_PUBLIC_KEY_LENGTH);
+    const signature = decodeField(req.pouchKeySignature, 'pouchKeySignature');
+    if (!(await verifyHybrid(this.#ctx.crypto, identityKey, 'pouch-key', publicKey, signature))) {
+      throw serverError('SIGNATURE_INVALID', 'pouchKeySignature is not a valid hybrid signature (context "pouch-key") by the identity key');
+    }
+    return { publicKey, signature };
   }
 
   /** A fresh one-time challenge for a device, valid for 60 seconds. */

@@ -40,6 +40,9 @@ export function deviceFromRow(row: DeviceRow): Device {
     person: row.person_handle,
     name: row.name,
     identityKey: toBase64Url(bytesOf(row.identity_key)),
+    ...(row.pouch_key !== null && row.pouch_key_signature !== null
+      ? { pouchKey: toBase64Url(bytesOf(row.pouch_key)), pouchKeySignature: toBase64Url(bytesOf(row.pouch_key_signature)) }
+      : {}),
     enrolledAt: iso(row.enrolled_at),
     revokedAt: row.revoked_at === null ? null : iso(row.revoked_at),
   };
@@ -101,7 +104,14 @@ export async function listPersonRows(db: Db, unit?: string): Promise<PersonRow[]
 // ---- devices -----------------------------------------------------------------------------------
 export async function insertDevice(
   db: Db,
-  device: { id: string; person: string; name: string; identityKey: Uint8Array; identityKeyHash: Uint8Array },
+  device: {
+    id: string;
+    person: string;
+    name: string;
+    identityKey: Uint8Array;
+    identityKeyHash: Uint8Array;
+    pouchKey?: { publicKey: Uint8Array; signature: Uint8Array };
+  },
   now: Date,
 ): Promise<void> {
   await db
@@ -112,6 +122,8 @@ export async function insertDevice(
       name: device.name,
       identity_key: device.identityKey,
       identity_key_hash: device.identityKeyHash,
+      pouch_key: device.pouchKey?.publicKey ?? null,
+      pouch_key_signature: device.pouchKey?.signature ?? null,
       enrolled_at: now.getTime(),
       revoked_at: null,
       queue_seq: 0,

@@ -5,7 +5,9 @@
  * enrolment and authentication needs `Authorization: Bearer <session token>`.
  */
 import { type Static, Type } from '@sinclair/typebox';
+import { concatBytes, utf8 } from '../bytes.ts';
 import { HYBRID_PUBLIC_KEY_LENGTH, HYBRID_SIGNATURE_LENGTH } from '../identity/hybrid.ts';
+import { XWING_PUBLIC_KEY_LENGTH } from '../pouch/xwing.ts';
 import { Base64Url, GroupId, Handle, Id, LabelText, listOf, Precedence, Timestamp } from './common.ts';
 
 export const API_PREFIX = '/api/v1';
@@ -53,6 +55,10 @@ export const Device = Type.Object({
   person: Handle,
   name: Type.String({ maxLength: 100 }),
   identityKey: Base64Url(HYBRID_PUBLIC_KEY_LENGTH, HYBRID_PUBLIC_KEY_LENGTH),
+  /** The device's X-Wing pouch public key (absent for devices enrolled before pouches). */
+  pouchKey: Type.Optional(Base64Url(XWING_PUBLIC_KEY_LENGTH, XWING_PUBLIC_KEY_LENGTH)),
+  /** Hybrid signature by the identity key, context "pouch-key", over the pouch key: the server cannot substitute it. */
+  pouchKeySignature: Type.Optional(Base64Url(HYBRID_SIGNATURE_LENGTH, HYBRID_SIGNATURE_LENGTH)),
   enrolledAt: Timestamp,
   revokedAt: Type.Union([Timestamp, Type.Null()]),
 });
@@ -72,12 +78,24 @@ export const EnrolRequest = Type.Object(
     code: EnrolmentCode,
     deviceName: Type.String({ minLength: 1, maxLength: 100 }),
     identityKey: Base64Url(HYBRID_PUBLIC_KEY_LENGTH, HYBRID_PUBLIC_KEY_LENGTH),
-    /** Hybrid signature, context "enrol", over utf8(normalised code) || identityKey: proves key possession. */
+    /** The device's X-Wing pouch public key, generated on the device (optional only for older clients). */
+    pouchKey: Type.Optional(Base64Url(XWING_PUBLIC_KEY_LENGTH, XWING_PUBLIC_KEY_LENGTH)),
+    /** Hybrid signature, context "pouch-key", over pouchKey; required with pouchKey. */
+    pouchKeySignature: Type.Optional(Base64Url(HYBRID_SIGNATURE_LENGTH, HYBRID_SIGNATURE_LENGTH)),
+    /** Hybrid signature, context "enrol", over enrolmentProofMessage(code, identityKey, pouchKey): proves key possession. */
     proof: Base64Url(HYBRID_SIGNATURE_LENGTH, HYBRID_SIGNATURE_LENGTH),
   },
   { additionalProperties: false },
 );
 export type EnrolRequest = Static<typeof EnrolRequest>;
+
+/**
+ * What the enrolment proof signs (context "enrol"): utf8(normalised code) || identity key, then
+ * the pouch key when the device sends one, so the whole request is bound to the code's holder.
+ */
+export function enrolmentProofMessage(code: string, identityKey: Uint8Array, pouchKey?: Uint8Array): Uint8Array {
+  return pouchKey ? concatBytes(utf8(code), identityKey, pouchKey) : concatBytes(utf8(code), identityKey);
+}
 export const EnrolResponse = Type.Object({ device: Device, person: Person, organisation: Organisation });
 export type EnrolResponse = Static<typeof EnrolResponse>;
 

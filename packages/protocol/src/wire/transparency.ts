@@ -38,11 +38,15 @@ export function isKeyEventLeaf(leaf: Uint8Array): boolean {
   return leaf.length === KEY_EVENT_LEAF_SIZE && leaf[0] === KEY_EVENT_LEAF_TAG;
 }
 
-/** The details of a key event as logged. keyFingerprint: base64url SHA-256 of the hybrid public key. */
+/**
+ * The details of a key event as logged. keyFingerprint: base64url SHA-256 of the hybrid public key;
+ * pouchKeyFingerprint (enrolments of devices that have one): base64url SHA-256 of the X-Wing pouch key.
+ */
 export interface KeyEventDetails {
   deviceId: string;
   person: string;
   keyFingerprint: string;
+  pouchKeyFingerprint?: string;
   enrolledAt?: string;
   revokedAt?: string;
 }

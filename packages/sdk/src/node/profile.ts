@@ -13,6 +13,7 @@ import { type ClientEnvironment, ValiseClient } from '../client.ts';
 import { FileStore } from './file-store.ts';
 import { nodeMlsNative } from './mls-native.ts';
 import { type KdfParams, makeCheck, newKdfParams, passphraseCipher, verifyCheck } from './passphrase.ts';
+import { nodeSha256Stream } from './pouch-files.ts';
 
 export interface ProfileFile {
   v: 1;
@@ -58,6 +59,7 @@ async function environmentFor(dir: string, profile: ProfileFile, passphrase: str
   return {
     crypto: nodeCryptoProvider,
     mlsNative: nodeMlsNative,
+    sha256Stream: nodeSha256Stream,
     store: new FileStore(join(dir, 'store')),
     cipher,
     ...(suite ? { suite } : {}),
@@ -90,6 +92,11 @@ export async function enrolProfile(
     deviceId: client.identity.deviceId,
   });
   return client;
+}
+
+/** True when the profile exists and holds an enrolled device (no passphrase needed to tell). */
+export async function isProfileEnrolled(home: string, name: string): Promise<boolean> {
+  return Boolean((await readProfile(profileDir(home, name)))?.deviceId);
 }
 
 /** Open an enrolled profile. */

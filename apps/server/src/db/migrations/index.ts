@@ -11,6 +11,7 @@ import { clearancesAndPolicy } from './003_clearances_and_policy.ts';
 import { pendingRemovals } from './004_pending_removals.ts';
 import { auditLog } from './005_audit_log.ts';
 import { witnessCosignatures } from './006_witness_cosignatures.ts';
+import { devicePouchKeys } from './007_device_pouch_keys.ts';
 
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
   return {
@@ -20,6 +21,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '004_pending_removals': pendingRemovals(),
     '005_audit_log': auditLog(dialect),
     '006_witness_cosignatures': witnessCosignatures(),
+    '007_device_pouch_keys': devicePouchKeys(dialect),
   };
 }
 
