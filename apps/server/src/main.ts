@@ -3,7 +3,7 @@
  * a data folder for an organisation with a first administrator, `audit-verify` checks the audit
  * log's store. See USAGE in cli-args.ts.
  */
-import { existsSync, mkdirSync, realpathSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,7 @@ import { InProcessBus } from './bus/bus.ts';
 import { type Command, parseCommandLine, USAGE, UsageError } from './cli-args.ts';
 import { databaseConfigFor, type OpenDatabase, openDatabase } from './db/database.ts';
 import { DEMO_ORGANISATION, type DemoPerson, demoPolicyProblem, seedDemo, writeDemoFile } from './demo/seed.ts';
+import { runIfEntryPoint } from './entry-point.ts';
 import { startExpirySweeper } from './identity/expiry-sweeper.ts';
 import { getOrganisation, getPersonRow, getUnit, insertOrganisation } from './identity/store.ts';
 import { createLogger } from './logging.ts';
@@ -241,24 +242,4 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** True when this file is the process entry, also when started through a symlink (node_modules/@valise/server). */
-function isEntryPoint(): boolean {
-  if (!process.argv[1]) return false;
-  try {
-    return realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      if (code !== 0) process.exit(code);
-    },
-    (err: unknown) => {
-      process.stderr.write(`valise server: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runIfEntryPoint(import.meta.url, 'valise server', main);

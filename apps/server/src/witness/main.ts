@@ -5,15 +5,14 @@
  *   node apps/server/src/witness/main.ts start --data DIR [--port N] [--host H] [--json]
  * Errors go to stderr with a stable code (as JSON with --json) and exit status 1; usage errors 2.
  */
-import { realpathSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ValiseError } from '@valise/protocol';
 import { nodeCryptoProvider } from '@valise/protocol/crypto-node';
 import { pino } from 'pino';
+import { runIfEntryPoint } from '../entry-point.ts';
 import { createWitnessApp } from './app.ts';
 import {
   addWitnessLog,
@@ -178,23 +177,4 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-function isEntryPoint(): boolean {
-  if (!process.argv[1]) return false;
-  try {
-    return realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      if (code !== 0) process.exit(code);
-    },
-    (err: unknown) => {
-      process.stderr.write(`valise witness: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runIfEntryPoint(import.meta.url, 'valise witness', main);
