@@ -4,20 +4,17 @@
  * justification and a second, different security officer.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type CliDemo, cliRunner, errorCode, startCliDemo } from '../helpers/cli.ts';
+import { type CliDemo, cliJson, cliRunner, demoHandle, errorCode, loginDemoPeople, startCliDemo } from '../helpers/cli.ts';
 
 let demo: CliDemo;
 let valise: Awaited<ReturnType<typeof cliRunner>>;
-const handle = (local: string) => `${local}@mfa.freedonia.example`;
-const json = async (args: string[]) => JSON.parse((await valise([...args, '--json'])).stdout);
+const handle = demoHandle;
+const json = (args: string[]) => cliJson(valise, args);
 
 beforeAll(async () => {
   demo = await startCliDemo();
   valise = await cliRunner();
-  for (const local of ['frank', 'heidi', 'alice', 'dave', 'bob']) {
-    const person = demo.people.find((p) => p.handle === handle(local))!;
-    await valise(['--profile', local, 'login', '--server', demo.server, '--code', person.code, '--json']);
-  }
+  await loginDemoPeople(demo, valise, ['frank', 'heidi', 'alice', 'dave', 'bob']);
 });
 afterAll(() => demo?.stop());
 

@@ -4,22 +4,18 @@
  * `valise device trust` clear it.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type CliDemo, cliRunner, startCliDemo } from '../helpers/cli.ts';
+import { type CliDemo, cliJson, cliRunner, demoHandle, loginDemoPeople, startCliDemo } from '../helpers/cli.ts';
 import { waitFor } from '../helpers/server.ts';
 
 let demo: CliDemo;
 let valise: Awaited<ReturnType<typeof cliRunner>>;
-const handle = (local: string) => `${local}@mfa.freedonia.example`;
-const json = async (args: string[]) => JSON.parse((await valise([...args, '--json'])).stdout);
+const handle = demoHandle;
+const json = (args: string[]) => cliJson(valise, args);
 
 beforeAll(async () => {
   demo = await startCliDemo();
   valise = await cliRunner();
-  for (const local of ['frank', 'alice']) {
-    const person = demo.people.find((p) => p.handle === handle(local));
-    if (!person) throw new Error(`no demo person ${local}`);
-    await valise(['--profile', local, 'login', '--server', demo.server, '--code', person.code, '--json']);
-  }
+  await loginDemoPeople(demo, valise, ['frank', 'alice']);
 });
 afterAll(() => demo?.stop());
 

@@ -11,13 +11,13 @@ import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type CliDemo, cliRunner, errorCode, startCliDemo } from '../helpers/cli.ts';
+import { type CliDemo, cliJson, cliRunner, demoHandle, errorCode, loginDemoPeople, startCliDemo } from '../helpers/cli.ts';
 
 let demo: CliDemo;
 let valise: Awaited<ReturnType<typeof cliRunner>>;
 let work: string;
-const handle = (local: string) => `${local}@mfa.freedonia.example`;
-const json = async (args: string[]) => JSON.parse((await valise([...args, '--json'])).stdout);
+const handle = demoHandle;
+const json = (args: string[]) => cliJson(valise, args);
 const EMBASSY = handle('embassy-sylvania');
 const big = randomBytes(3 * 1024 * 1024 + 12345);
 let pouchFile: string;
@@ -27,12 +27,7 @@ beforeAll(async () => {
   demo = await startCliDemo();
   valise = await cliRunner();
   work = await mkdtemp(join(tmpdir(), 'valise-pouch-'));
-  for (const local of ['alice', 'bob', 'heidi', 'dave', 'carol']) {
-    const person = demo.people.find((p) => p.handle === handle(local));
-    if (!person) throw new Error(`no demo person ${local}`);
-    const r = await json(['--profile', local, 'login', '--server', demo.server, '--code', person.code]);
-    deviceOf[local] = r.deviceId;
-  }
+  Object.assign(deviceOf, await loginDemoPeople(demo, valise, ['alice', 'bob', 'heidi', 'dave', 'carol']));
   await writeFile(join(work, 'empty.txt'), new Uint8Array(0));
   await writeFile(join(work, 'annex.bin'), big);
   pouchFile = join(work, 'dispatch.pouch');

@@ -64,3 +64,26 @@ export async function cliRunner(passphrase = 'correct horse battery staple') {
 export function errorCode(r: CliResult): string {
   return (JSON.parse(r.stderr) as { error: { code: string } }).error.code;
 }
+
+/** The handle of a demo person from its local part (alice → alice@mfa.freedonia.example). */
+export const demoHandle = (local: string): string => `${local}@mfa.freedonia.example`;
+
+type Valise = Awaited<ReturnType<typeof cliRunner>>;
+
+/** Run a `--json` command and parse what it printed. */
+// Inferred as JSON.parse's any: the tests check the output field by field.
+export async function cliJson(valise: Valise, args: string[]) {
+  return JSON.parse((await valise([...args, '--json'])).stdout);
+}
+
+/** Log each named demo person in under a profile of the same name; returns their device ids. */
+export async function loginDemoPeople(demo: CliDemo, valise: Valise, locals: readonly string[]): Promise<Record<string, string>> {
+  const devices: Record<string, string> = {};
+  for (const local of locals) {
+    const person = demo.people.find((p) => p.handle === demoHandle(local));
+    if (!person) throw new Error(`no demo person ${local}`);
+    const r = await cliJson(valise, ['--profile', local, 'login', '--server', demo.server, '--code', person.code]);
+    devices[local] = r.deviceId as string;
+  }
+  return devices;
+}
