@@ -1,10 +1,14 @@
 /**
  * The message flow in the audit log, end to end through the real server and SDK: a cable's send,
  * the membership change that added the recipient, its delivery and its opening are recorded as
- * events a security officer can list, each committed to the log. (A read report made while the
- * server is unreachable is kept and sent on the next sync: packages/sdk/src/read-receipts.test.ts.)
+ * events a security officer can list, each committed to the log. Opened events are verified by the
+ * reader against their commitments and the signed log, so an event changed in the server's database
+ * is detected. (A read report made while the server is unreachable is kept and sent on the next
+ * sync: packages/sdk/src/read-receipts.test.ts.)
  */
-import type { SecurityEvent } from '@valise/protocol';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { hasCode, type SecurityEvent } from '@valise/protocol';
 import type { ValiseClient } from '@valise/sdk';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { enrolClient } from '../helpers/clients.ts';
@@ -71,4 +75,32 @@ it('records send, membership change, delivery and the first opening of a cable',
     return size >= 4 ? size : undefined;
   });
   expect(logged).toBeGreaterThanOrEqual(4);
+}, 120_000);
+
+it('opens the events to the security officer, each verified against the signed log, and detects a changed one', async () => {
+  const page = await officer.auditEvents({ order: 'desc', limit: 200 });
+  expect(page.events.length).toBeGreaterThan(4);
+  const types = new Set(page.events.map((e) => e.event.type));
+  for (const t of ['send', 'deliver', 'read', 'membership-change', 'device-enrol']) expect(types.has(t as never), t).toBe(true);
+  // Others see only what they did themselves.
+  const own = await sender.auditEvents({ limit: 1000 });
+  expect(own.events.length).toBeGreaterThan(0);
+  expect(own.events.every((e) => e.event.actor.person === sender.identity.person.handle)).toBe(true);
+
+  // The operator's database is changed behind the log's back: the opened event no longer matches.
+  const [newestSend] = (await officer.auditEvents({ order: 'desc', limit: 1, type: 'send' })).events;
+  expect(newestSend).toBeDefined();
+  const db = new DatabaseSync(join(server.dataDir, 'valise.db'));
+  try {
+    const row = db.prepare('SELECT event FROM log_events WHERE idx = ?').get(newestSend!.index) as { event: string };
+    db.prepare('UPDATE log_events SET event = ? WHERE idx = ?').run(
+      row.event.replace('"recipients":1', '"recipients":0'),
+      newestSend!.index,
+    );
+  } finally {
+    db.close();
+  }
+  await expect(officer.auditEvents({ order: 'desc', limit: 1, type: 'send' })).rejects.toSatisfy((err: unknown) =>
+    hasCode(err, 'AUDIT_EVENT_MISMATCH'),
+  );
 }, 120_000);

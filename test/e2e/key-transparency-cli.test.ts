@@ -37,4 +37,13 @@ it('warns on sync, lists and clears an alert for a device alice did not enrol', 
   expect(JSON.parse(listed.stdout)).toMatchObject([{ deviceId: phoneId, person: handle('alice'), reported: true }]);
   expect(await json(['--profile', 'alice', 'device', 'trust', phoneId])).toEqual({ deviceId: phoneId, cleared: 1 });
   expect(await json(['--profile', 'alice', 'device', 'alerts'])).toEqual([]);
+
+  // The security officer sees the phone's enrolment and alice's alert in the opened, verified log.
+  const audit = await json(['--profile', 'frank', 'audit', 'events', '--limit', '1000']);
+  const kinds = audit.events.map((e: { event: { type: string; target: string } }) => `${e.event.type} ${e.event.target}`);
+  expect(kinds).toContain(`device-enrol device:${phoneId}`);
+  expect(kinds).toContain(`alert device:${phoneId}`);
+  expect((await valise(['--profile', 'frank', 'audit', 'events', '--type', 'alert'])).stdout).toMatch(
+    /each verified against the signed checkpoint/,
+  );
 });

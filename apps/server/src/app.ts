@@ -9,6 +9,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { sql } from 'kysely';
 import pkg from '../package.json' with { type: 'json' };
 import { generateLogKeys, type LogKeys } from './audit/keys.ts';
+import { auditEventRoutes } from './audit/event-routes.ts';
 import { auditLogRoutes } from './audit/routes.ts';
 import { AuditLog } from './audit/service.ts';
 import { type WitnessEndpoint, WitnessSubmitter } from './audit/witness-submitter.ts';
@@ -179,6 +180,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   await app.register(auditLogRoutes, { log: auditLog, witnesses: witnessSubmitter });
   await app.register(transparencyRoutes, { transparency: new TransparencyService(ctx, auditLog) });
+  await app.register(auditEventRoutes, { db: deps.db, log: auditLog });
   if (deps.checkpointIntervalMs !== undefined) {
     const timer = setInterval(() => {
       auditLog.checkpoint().then(

@@ -27,6 +27,7 @@ import {
 } from '@valise/protocol';
 import { AdminApi } from './admin.ts';
 import { ApiClient, type FetchLike, normaliseServerUrl } from './api-client.ts';
+import { type AuditEventsPage, type AuditEventsQuery, readAuditEvents } from './audit-events.ts';
 import { type ClientCore, listConversations, loadConversation, makeCore, saveConversation } from './core.ts';
 import { devicesOf, listPeople, listUnits } from './directory.ts';
 import { type DeviceAlert, deviceAlerts, type MonitorResult, monitorDevices, trustDevice } from './key-monitor.ts';
@@ -182,6 +183,14 @@ export class ValiseClient {
   }
 
   /** Units, people and enrolment codes, for administrators and security officers. */
+  /**
+   * Opened audit-log events (every event for security officers, one's own for others), each
+   * checked against its commitment and its inclusion in a verified checkpoint.
+   */
+  auditEvents(query: AuditEventsQuery = {}): Promise<AuditEventsPage> {
+    return readAuditEvents(this.core, query);
+  }
+
   get admin(): AdminApi {
     return new AdminApi(this.core.api);
   }

@@ -2,6 +2,7 @@ export * from './admin.ts';
 export * from './aead-cipher.ts';
 export * from './api-client.ts';
 export * from './audit.ts';
+export type { AuditEventsPage, AuditEventsQuery, VerifiedAuditEvent } from './audit-events.ts';
 export * from './checkpoint-trust.ts';
 export * from './client.ts';
 export * from './domain.ts';

@@ -13,12 +13,12 @@ import { spawn } from 'node:child_process';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ValiseError } from '@valise/protocol';
+import { type AuditEventType, ValiseError } from '@valise/protocol';
 import { type AuditLogKeys, type AuditLogState, auditLog, type WitnessPolicy } from '@valise/sdk';
 import { nodeCryptoProvider, valiseHome } from '@valise/sdk/node';
 import type { Command } from 'commander';
 import { emit, fail, progress } from '../output.ts';
-import { globals } from './context.ts';
+import { globals, withClient } from './context.ts';
 
 function verifyStore(opts: { data?: string; database?: string }, g: ReturnType<typeof globals>): void {
   if (!opts.data) fail(g, new ValiseError('BAD_ARGUMENTS', 'audit verify --store needs --data DIR'));
@@ -167,6 +167,39 @@ export function registerAuditCommands(program: Command): void {
           fail(g, err);
         }
       },
+    );
+  audit
+    .command('events')
+    .description('opened audit-log events, each checked against the signed log (security officers: all; others: their own)')
+    .option('--type <type>', 'only this kind of event (e.g. send, read, device-enrol, alert)')
+    .option('--limit <n>', 'at most this many (1..1000)', '50')
+    .option('--from <index>', 'start at this log index')
+    .option('--oldest-first', 'oldest first (default: newest first)')
+    .action(
+      withClient(async (client, g, opts: { type?: string; limit: string; from?: string; oldestFirst?: boolean }) => {
+        const limit = Number(opts.limit);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new ValiseError('BAD_ARGUMENTS', '--limit must be 1..1000');
+        const from = opts.from === undefined ? undefined : Number(opts.from);
+        if (from !== undefined && (!Number.isSafeInteger(from) || from < 0))
+          throw new ValiseError('BAD_ARGUMENTS', '--from must be a log index');
+        const page = await client.auditEvents({
+          order: opts.oldestFirst ? 'asc' : 'desc',
+          limit,
+          ...(from !== undefined ? { from } : {}),
+          ...(opts.type !== undefined ? { type: opts.type as AuditEventType } : {}),
+        });
+        emit(g, page, () =>
+          page.events.length === 0
+            ? 'No events.'
+            : [
+                ...page.events.map(
+                  ({ index, event }) =>
+                    `#${String(index).padStart(6)}  ${event.at}  ${event.type.padEnd(18)} ${event.actor.person ?? '-'}  ${event.target ?? ''}${event.code ? `  ${event.code}` : ''}`,
+                ),
+                `${page.events.length} events, each verified against the signed checkpoint of ${page.checkpoint.size} entries${page.next !== null ? ` (more: --from ${page.next})` : ''}`,
+              ].join('\n'),
+        );
+      }),
     );
 }
 
