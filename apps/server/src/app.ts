@@ -8,8 +8,8 @@ import { type CryptoProvider, DEFAULT_LABEL_POLICY, ErrorBody, Health, type Labe
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { sql } from 'kysely';
 import pkg from '../package.json' with { type: 'json' };
-import { generateLogKeys, type LogKeys } from './audit/keys.ts';
 import { auditEventRoutes } from './audit/event-routes.ts';
+import { generateLogKeys, type LogKeys } from './audit/keys.ts';
 import { auditLogRoutes } from './audit/routes.ts';
 import { AuditLog } from './audit/service.ts';
 import { type WitnessEndpoint, WitnessSubmitter } from './audit/witness-submitter.ts';
