@@ -28,6 +28,7 @@ import { identityRoutes } from './identity/routes.ts';
 import { messagingRoutes } from './messaging/routes.ts';
 import { websocketRoutes } from './messaging/ws.ts';
 import { policyRoutes } from './policy/routes.ts';
+import { pouchRoutes } from './pouch/routes.ts';
 import { createServices, type Services } from './services.ts';
 import { transparencyRoutes } from './transparency/routes.ts';
 import { TransparencyService } from './transparency/service.ts';
@@ -57,6 +58,10 @@ export interface ServerDeps {
   witnesses?: readonly WitnessEndpoint[];
   /** The transport to witnesses (tests inject one); the global fetch otherwise. */
   witnessFetch?: typeof fetch;
+  /** Where pouch files are kept (main.ts: DIR/pouches; shared between processes on PostgreSQL); a temporary directory otherwise. */
+  pouchDir?: string;
+  /** The largest pouch accepted, in sealed bytes (default 64 GiB). */
+  pouchMaxBytes?: number;
 }
 
 /** Requests without a route-specific limit (enrolment, admin, claims) stay small. */
@@ -82,7 +87,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     bus,
     labelPolicy: deps.labelPolicy ?? DEFAULT_LABEL_POLICY,
   };
-  const services = createServices(ctx);
+  const services = createServices(ctx, {
+    ...(deps.pouchDir !== undefined ? { pouchDir: deps.pouchDir } : {}),
+    ...(deps.pouchMaxBytes !== undefined ? { pouchMaxBytes: deps.pouchMaxBytes } : {}),
+  });
 
   const app = Fastify({
     loggerInstance: deps.logger,
@@ -176,6 +184,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(clearanceRoutes, { services });
   await app.register(policyRoutes, { services });
   await app.register(messagingRoutes, { services });
+  await app.register(pouchRoutes, { pouches: services.pouches, custody: services.custody });
+  app.addHook('onClose', async () => services.pouches.files.close());
   await app.register(websocketRoutes, { services, ...(deps.wsAuthTimeoutMs ? { authTimeoutMs: deps.wsAuthTimeoutMs } : {}) });
 
   await app.register(auditLogRoutes, { log: auditLog, witnesses: witnessSubmitter });

@@ -23,6 +23,7 @@ import { startExpirySweeper } from './identity/expiry-sweeper.ts';
 import { getOrganisation, getPersonRow, getUnit, insertOrganisation } from './identity/store.ts';
 import { createLogger } from './logging.ts';
 import { LabelPolicyFileError, loadLabelPolicy } from './policy/label-policy-file.ts';
+import { startMissingPouchSweeper } from './pouch/missing-sweeper.ts';
 import { createServices } from './services.ts';
 
 const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -134,6 +135,7 @@ async function start(cmd: Extract<Command, { command: 'start' }>): Promise<void>
     logKeys: loadOrCreateLogKeys(cmd.dataDir, nodeCryptoProvider.randomBytes),
     checkpointIntervalMs: 1000,
     witnesses,
+    pouchDir: join(cmd.dataDir, 'pouches'),
   });
   let demoPeople: DemoPerson[] | undefined;
   try {
@@ -146,11 +148,14 @@ async function start(cmd: Extract<Command, { command: 'start' }>): Promise<void>
   }
   // Expired clearances take their people out of the conversations above their new level.
   const stopSweeper = startExpirySweeper(app.services.clearances, logger);
+  // Pouches whose next hop is overdue are reported to the security officers of both units.
+  const stopPouchSweeper = startMissingPouchSweeper(app.services.custody, logger, pouchSweepInterval());
   // Before anything is printed: whoever reads "Listening on" may stop the server at once, and a
   // signal that arrives before its handler is installed kills the process without a clean close.
   handleSignals(
     async () => {
       await stopSweeper();
+      await stopPouchSweeper();
       await app.close();
     },
     data,
@@ -177,6 +182,12 @@ async function start(cmd: Extract<Command, { command: 'start' }>): Promise<void>
   );
   if (witnesses.length > 0) out(`Witnesses asked to cosign each checkpoint: ${witnesses.map((w) => w.url).join(', ')}`);
   if (demoPeople) printDemo(demoPeople, writeDemoFile(cmd.dataDir, url, demoPeople), url);
+}
+
+/** VALISE_POUCH_SWEEP_MS shortens the missing-pouch sweep's period (tests); one minute otherwise. */
+function pouchSweepInterval(): number | undefined {
+  const v = Number(process.env.VALISE_POUCH_SWEEP_MS);
+  return Number.isInteger(v) && v >= 100 ? v : undefined;
 }
 
 function listenError(err: unknown, cmd: Extract<Command, { command: 'start' }>): Error {

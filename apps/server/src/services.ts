@@ -8,6 +8,9 @@ import { AccessControl } from './policy/access.ts';
 import { PolicyEngine } from './policy/engine.ts';
 import { Labels } from './policy/labels.ts';
 import { PolicyService } from './policy/service.ts';
+import { CustodyService } from './pouch/custody-service.ts';
+import { PouchFiles } from './pouch/files.ts';
+import { PouchService } from './pouch/service.ts';
 
 export interface Services {
   ctx: ServiceContext;
@@ -19,12 +22,24 @@ export interface Services {
   engine: PolicyEngine;
   access: AccessControl;
   policy: PolicyService;
+  /** Pouches in transit: announce, upload, deliver (pouch/service.ts). */
+  pouches: PouchService;
+  /** Custody receipts, tracking and missing pouches (pouch/custody-service.ts). */
+  custody: CustodyService;
 }
 
-export function createServices(ctx: ServiceContext): Services {
+export interface ServiceOptions {
+  /** Where pouch files live (DIR/pouches); a temporary directory when absent (tests). */
+  pouchDir?: string;
+  /** The largest pouch accepted, in bytes. */
+  pouchMaxBytes?: number;
+}
+
+export function createServices(ctx: ServiceContext, options: ServiceOptions = {}): Services {
   const engine = new PolicyEngine(ctx.labelPolicy, ctx.clock);
   const access = new AccessControl(ctx, new Labels(ctx.labelPolicy), engine);
   const delivery = new DeliveryService(ctx, access);
+  const pouches = new PouchService(ctx, access, new PouchFiles(options.pouchDir), options.pouchMaxBytes);
   return {
     ctx,
     auth: new AuthenticationService(ctx),
@@ -34,5 +49,7 @@ export function createServices(ctx: ServiceContext): Services {
     engine,
     access,
     policy: new PolicyService(ctx, access),
+    pouches,
+    custody: new CustodyService(ctx, pouches),
   };
 }

@@ -14,5 +14,6 @@ export * from './wire/api.ts';
 export * from './wire/audit.ts';
 export * from './wire/common.ts';
 export * from './wire/policy.ts';
+export * from './wire/pouch.ts';
 export * from './wire/removal.ts';
 export * from './wire/transparency.ts';

@@ -98,6 +98,31 @@ export class ApiClient {
     return (await res.json()) as T;
   }
 
+  /**
+   * A request with raw bytes and extra headers (pouch transfers: Upload-Offset, Range); the
+   * response itself is returned, for a success or one of the `tolerate` statuses (e.g. 409).
+   */
+  async exchange(
+    method: string,
+    path: string,
+    init: { body?: Uint8Array; headers?: Record<string, string>; contentType?: string; signal?: AbortSignal } = {},
+    tolerate: readonly number[] = [],
+  ): Promise<Response> {
+    const body = init.body === undefined ? undefined : new Uint8Array(init.body);
+    return this.#send(
+      method,
+      path,
+      {
+        ...(body ? { body } : {}),
+        ...(init.contentType ? { contentType: init.contentType } : {}),
+        ...(init.headers ? { headers: init.headers } : {}),
+        ...(init.signal ? { signal: init.signal } : {}),
+      },
+      true,
+      tolerate,
+    );
+  }
+
   async getBytes(path: string): Promise<Uint8Array> {
     const res = await this.#send('GET', path, {}, true);
     return new Uint8Array(await res.arrayBuffer());
@@ -125,24 +150,31 @@ export class ApiClient {
   async #send(
     method: string,
     path: string,
-    init: { body?: string | Uint8Array<ArrayBuffer>; contentType?: string },
+    init: { body?: string | Uint8Array<ArrayBuffer>; contentType?: string; headers?: Record<string, string>; signal?: AbortSignal },
     auth: boolean,
+    tolerate: readonly number[] = [],
   ): Promise<Response> {
     for (let attempt = 0; ; attempt++) {
-      const headers: Record<string, string> = { accept: 'application/json' };
+      const headers: Record<string, string> = { accept: 'application/json', ...init.headers };
       if (init.contentType) headers['content-type'] = init.contentType;
       if (auth) headers.authorization = `Bearer ${await this.token()}`;
       let res: Response;
       try {
-        res = await this.#fetch(`${this.serverUrl}${API_PREFIX}${path}`, { method, headers, body: init.body ?? null });
+        res = await this.#fetch(`${this.serverUrl}${API_PREFIX}${path}`, {
+          method,
+          headers,
+          body: init.body ?? null,
+          ...(init.signal ? { signal: init.signal } : {}),
+        });
       } catch (cause) {
+        if (init.signal?.aborted) throw new ValiseError('CANCELLED', 'the transfer was interrupted', { cause });
         throw new ValiseError('SERVER_UNREACHABLE', `cannot reach the Valise server at ${this.serverUrl}: is it running?`, { cause });
       }
       if (res.status === 401 && auth && attempt === 0) {
         this.#token = undefined;
         continue;
       }
-      if (!res.ok) throw await errorFrom(res);
+      if (!res.ok && !tolerate.includes(res.status)) throw await errorFrom(res);
       return res;
     }
   }

@@ -14,11 +14,13 @@ export type {
   OpenPouchOptionsSdk,
   PouchApi,
   PouchFileInput,
+  PouchHandover,
   PouchProgress,
   PouchSealing,
   SdkOpenedPouch,
   SealPouchOptions,
 } from './pouch.ts';
+export type * from './pouch-transport.ts';
 export * from './pouch-view.ts';
 export type * from './records.ts';
 export { PRECEDENCE_RANK } from './records.ts';

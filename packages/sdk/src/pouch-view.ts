@@ -6,6 +6,8 @@
 import {
   type ByteSource,
   type CryptoProvider,
+  type CustodyCheck,
+  type CustodyHop,
   inspectPouch,
   type PouchMarks,
   type SenderTrust,
@@ -37,6 +39,31 @@ export interface PouchVerification extends PouchMarksView {
   receipts: number;
   /** True when the sender's key was also checked against the directory and the audit log. */
   senderChecked: boolean;
+  /** The verified chain of custody, from the sender to the last taker (when it was checked). */
+  custody?: CustodyHopView[];
+}
+
+/** One verified hand-over, as JSON. */
+export interface CustodyHopView {
+  sequence: number;
+  time: string;
+  place: string;
+  /** The previous holder as the taker named them. */
+  from: string;
+  taker: { handle: string; deviceId: string; keyFingerprint: string };
+  /** Hex SHA-256 of the receipt (as in the audit log's custody-handover event). */
+  receiptDigest: string;
+}
+
+export function custodyHopView(hop: CustodyHop): CustodyHopView {
+  return {
+    sequence: hop.sequence,
+    time: new Date(hop.time).toISOString(),
+    place: hop.place,
+    from: hop.from.name,
+    taker: { handle: hop.taker.handle, deviceId: hop.taker.deviceId, keyFingerprint: toBase64Url(hop.taker.fingerprint) },
+    receiptDigest: toHex(hop.receiptDigest),
+  };
 }
 
 /** The marks and recipients as JSON. */
@@ -74,7 +101,7 @@ export async function inspectPouchSource(crypto: CryptoProvider, source: ByteSou
 export async function verifyPouchSource(
   crypto: CryptoProvider,
   source: ByteSource,
-  options: { trust?: SenderTrust; sha256Stream?: Sha256StreamFactory } = {},
+  options: { trust?: SenderTrust; sha256Stream?: Sha256StreamFactory; custody?: CustodyCheck } = {},
 ): Promise<PouchVerification> {
   const v = await verifyPouch(crypto, source, options);
   return {
@@ -82,6 +109,7 @@ export async function verifyPouchSource(
     pouchDigest: toHex(v.pouchDigest),
     receipts: v.receipts.length,
     senderChecked: options.trust !== undefined,
+    ...(v.custody ? { custody: v.custody.map(custodyHopView) } : {}),
   };
 }
 

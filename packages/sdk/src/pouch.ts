@@ -7,11 +7,16 @@
  */
 import {
   type ByteSource,
+  type CustodyHop,
+  type CustodyTaker,
+  type CustodyTrust,
   clearanceDominates,
   type Device,
+  frameCustodyReceipt,
   fromBase64Url,
   type LabelPolicy,
   type Me,
+  makeCustodyReceipt,
   type OpenedPouch,
   openPouch,
   type Person,
@@ -27,11 +32,15 @@ import {
   toBase64Url,
   toHex,
   ValiseError,
+  verifyPouch,
 } from '@valise/protocol';
 import type { ClientCore } from './core.ts';
 import { devicesOf, listPeople, listUnits } from './directory.ts';
 import { canonicalLabel, clearanceOf, labelPolicyOf, partitionByClearance } from './labels.ts';
+import { PouchTransport } from './pouch-transport.ts';
 import {
+  type CustodyHopView,
+  custodyHopView,
   defaultSealNumber,
   inspectPouchSource,
   marksView,
@@ -89,6 +98,23 @@ export interface OpenPouchOptionsSdk {
   onProgress?: (progress: PouchProgress) => void;
   /** Refuse (POUCH_REPLAYED) a pouch this device has opened before; default false (reported as `openedBefore`). */
   refuseReopen?: boolean;
+  /** Refuse (POUCH_CHAIN_INCOMPLETE) a pouch that carries no custody chain ending at this person or unit. */
+  requireCustody?: boolean;
+}
+
+/** A hand-over this device signed as the taker: the receipt, and its frame to append to the pouch file. */
+export interface PouchHandover {
+  /** base64url pouch id (the server's id of the pouch). */
+  pouchId: string;
+  sealNumber: string;
+  pouchDigest: string;
+  sequence: number;
+  from: string;
+  place: string;
+  time: string;
+  receipt: Uint8Array;
+  /** "rcpt" ‖ length ‖ receipt: append it to the pouch file. */
+  frame: Uint8Array;
 }
 
 export interface OpenedPouchDocument {
@@ -107,6 +133,8 @@ export interface SdkOpenedPouch {
   read(): AsyncGenerator<OpenedPouchDocument, void>;
   /** Hex pouch digest, set once `read()` has finished. */
   readonly pouchDigest: string | undefined;
+  /** The verified chain of custody, set once `read()` has finished (empty when the pouch carries no receipt). */
+  readonly custody: CustodyHopView[] | undefined;
 }
 
 interface OpenedRecord {
@@ -130,9 +158,13 @@ export class PouchApi {
   readonly #core: ClientCore;
   readonly #sha256Stream: Sha256StreamFactory | undefined;
 
+  /** Through the server: send, receive, hand over, track, list (pouch-transport.ts). */
+  readonly transport: PouchTransport;
+
   constructor(core: ClientCore, sha256Stream?: Sha256StreamFactory) {
     this.#core = core;
     this.#sha256Stream = sha256Stream;
+    this.transport = new PouchTransport(core, this);
   }
 
   #hashing(): { sha256Stream?: Sha256StreamFactory } {
@@ -256,9 +288,93 @@ export class PouchApi {
     return inspectPouchSource(this.#core.crypto, source);
   }
 
-  /** Verify the whole pouch without keys, and the sender's key against the directory and the audit log. */
+  /**
+   * Verify the whole pouch without keys, the sender's key against the directory and the audit
+   * log, and the custody receipts on it (each taker's key likewise; the chain unbroken).
+   */
   verify(source: ByteSource): Promise<PouchVerification> {
-    return verifyPouchSource(this.#core.crypto, source, { trust: this.#trust(), ...this.#hashing() });
+    return verifyPouchSource(this.#core.crypto, source, {
+      trust: this.#trust(),
+      custody: { trust: this.#custodyTrust() },
+      ...this.#hashing(),
+    });
+  }
+
+  /**
+   * A taker's key is trusted when the directory lists that device for the person (or for a person
+   * of the unit) the receipt names, with that key, published in the audit log. A device revoked
+   * since still verifies: what it signed before stands.
+   */
+  #custodyTrust(): CustodyTrust {
+    const core = this.#core;
+    return async (taker) => {
+      let device: Device;
+      try {
+        device = await core.api.get<Device>(`/devices/${encodeURIComponent(taker.deviceId)}`);
+      } catch (err) {
+        if (err instanceof ValiseError && err.code === 'NOT_FOUND') return undefined;
+        throw err;
+      }
+      if (device.person !== taker.handle) {
+        const person = (await listPeople(core)).find((p) => p.handle === device.person);
+        if (!person || person.unit !== taker.handle) return undefined;
+      }
+      await requireDeviceKeyPublished(core, device, { allowRevoked: true });
+      return fromBase64Url(device.identityKey);
+    };
+  }
+
+  /**
+   * Take custody of a pouch: verify it (seal, sender, the chain so far), then sign the receipt of
+   * this hand-over with this device's identity key. `from`, when given, must name the previous
+   * holder (the last taker's handle, or the sender's device or person), else POUCH_HANDOVER_FROM_MISMATCH.
+   */
+  async handover(source: ByteSource, options: { place: string; from?: string; time?: Date }): Promise<PouchHandover> {
+    const core = this.#core;
+    const v = await verifyPouch(core.crypto, source, {
+      trust: this.#trust(),
+      custody: { trust: this.#custodyTrust() },
+      ...this.#hashing(),
+    });
+    const last = v.custody?.at(-1);
+    if (options.from !== undefined) {
+      const wanted = options.from.trim().toLowerCase();
+      const holders = last
+        ? [last.taker.handle]
+        : [
+            v.marks.sender.deviceId.toLowerCase(),
+            (await core.api.get<Device>(`/devices/${encodeURIComponent(v.marks.sender.deviceId)}`)).person,
+          ];
+      if (!holders.includes(wanted)) {
+        throw new ValiseError(
+          'POUCH_HANDOVER_FROM_MISMATCH',
+          `the pouch was last held by ${holders[0]}, not by ${options.from}: nothing was signed`,
+        );
+      }
+    }
+    const me = await core.api.get<Me>('/me');
+    const time = (options.time ?? core.clock()).getTime();
+    const receipt = await makeCustodyReceipt(core.crypto, {
+      pouchDigest: v.pouchDigest,
+      sealNumber: v.marks.sealNumber,
+      ...(v.receipts.length > 0
+        ? { previous: v.receipts[v.receipts.length - 1] as Uint8Array }
+        : { sender: { publicKey: v.marks.sender.publicKey, name: v.marks.sender.deviceId } }),
+      time,
+      place: options.place,
+      taker: { handle: me.person.handle, deviceId: core.identity.deviceId, secretKey: fromBase64Url(core.identity.identitySecretKey) },
+    });
+    return {
+      pouchId: toBase64Url(v.marks.pouchId),
+      sealNumber: v.marks.sealNumber,
+      pouchDigest: toHex(v.pouchDigest),
+      sequence: (last?.sequence ?? 0) + 1,
+      from: last ? last.taker.handle : v.marks.sender.deviceId,
+      place: options.place,
+      time: new Date(time).toISOString(),
+      receipt,
+      frame: frameCustodyReceipt(receipt),
+    };
   }
 
   /**
@@ -331,6 +447,8 @@ export class PouchApi {
       trust: this.#trust(),
       labelAllows,
       seenSeal,
+      // The chain of custody, when the pouch carries one; where it must end is checked after reading.
+      custody: { trust: this.#custodyTrust() },
       ...this.#hashing(),
     });
     const marks = await marksView(core.crypto, opened.marks, outside.recipients);
@@ -341,6 +459,31 @@ export class PouchApi {
       options.onProgress?.({ bytes: done, total });
     };
     let pouchDigest: string | undefined;
+    let custody: CustodyHopView[] | undefined;
+    // At the consignee unit, a chain must end with this person or a person of this unit.
+    const atConsignee = opened.marks.consignee.unit === me.person.unit;
+    const members = atConsignee
+      ? new Set((await listPeople(core)).filter((p) => p.unit === me.person.unit).map((p) => p.handle))
+      : new Set<string>();
+    const endsHere = (t: CustodyTaker) => t.handle === me.person.handle || t.handle === me.person.unit || members.has(t.handle);
+    const checkChain = (hops: CustodyHop[]) => {
+      const last = hops.at(-1);
+      if (!last) {
+        if (options.requireCustody) {
+          throw new ValiseError(
+            'POUCH_CHAIN_INCOMPLETE',
+            'the pouch carries no custody receipt: no hand-over to the consignee is recorded',
+          );
+        }
+        return;
+      }
+      if ((atConsignee || options.requireCustody) && !endsHere(last.taker)) {
+        throw new ValiseError(
+          'POUCH_CHAIN_INCOMPLETE',
+          `the last recorded holder is ${last.taker.handle} at ${last.place}, not ${me.person.handle} or ${me.person.unit}: sign for the pouch first (valise pouch handover)`,
+        );
+      }
+    };
     const remember = async () => {
       const m = opened.marks;
       const record: OpenedRecord = { sealNumber: m.sealNumber, sender: m.sender.deviceId, openedAt: core.clock().toISOString() };
@@ -353,11 +496,16 @@ export class PouchApi {
       openedBefore,
       async *read() {
         for await (const d of opened.documents()) yield { index: d.index, entry: d.entry, content: counted(d.content, add) };
+        checkChain(opened.custody ?? []);
+        custody = (opened.custody ?? []).map(custodyHopView);
         if (opened.pouchDigest) pouchDigest = toHex(opened.pouchDigest);
         await remember();
       },
       get pouchDigest() {
         return pouchDigest;
+      },
+      get custody() {
+        return custody;
       },
     };
   }

@@ -5,7 +5,7 @@
  * writes the documents of a pouch this device is a recipient of into a folder.
  */
 import { ValiseError } from '@valise/protocol';
-import type { PouchMarksView, PouchVerification } from '@valise/sdk';
+import type { CustodyHopView, PouchMarksView, PouchVerification } from '@valise/sdk';
 import {
   inspectPouchFile,
   isProfileEnrolled,
@@ -22,6 +22,7 @@ import { emit, fail, type GlobalOptions } from '../output.ts';
 import { byteProgressBar } from '../progress-bar.ts';
 import { openClient } from '../session.ts';
 import { collect, globals, withClient } from './context.ts';
+import { registerPouchTransportCommands } from './pouch-transport.ts';
 
 function renderMarks(m: PouchMarksView): string[] {
   return [
@@ -34,6 +35,14 @@ function renderMarks(m: PouchMarksView): string[] {
     `Sealed at:  ${m.createdAt}`,
     `Contents:   ${m.itemCount} document${m.itemCount === 1 ? '' : 's'}, ${m.totalSize} bytes`,
     `Recipients: ${m.recipients.length} device${m.recipients.length === 1 ? '' : 's'}: ${m.recipients.join(', ')}`,
+  ];
+}
+
+function renderCustody(hops: CustodyHopView[] | undefined): string[] {
+  if (!hops || hops.length === 0) return [];
+  return [
+    'Chain of custody (every receipt verified, unbroken from the sender):',
+    ...hops.map((h) => `  #${h.sequence} ${h.time}  ${h.taker.handle} (${h.taker.deviceId}) took it from ${h.from} at ${h.place}`),
   ];
 }
 
@@ -150,7 +159,8 @@ export function registerPouchCommands(program: Command): void {
           [
             ...renderMarks(v),
             `Pouch digest (SHA-256): ${v.pouchDigest}`,
-            `Custody receipts: ${v.receipts}`,
+            `Custody receipts: ${v.receipts}${v.custody ? '' : ' (not checked: no profile here)'}`,
+            ...renderCustody(v.custody),
             v.senderChecked
               ? 'VALID: intact and sealed by that device, whose key the directory and the audit log confirm.'
               : 'VALID: intact and sealed by the key on its marks (sender not checked: no profile here).',
@@ -165,25 +175,34 @@ export function registerPouchCommands(program: Command): void {
     .argument('<file>', 'the pouch file')
     .requiredOption('-o, --output <dir>', 'the folder to write the documents into (existing files are never overwritten)')
     .option('--refuse-reopen', 'refuse a pouch this device has opened before', false)
+    .option('--require-custody', 'refuse a pouch without a chain of custody ending with you or your unit', false)
     .action(
-      withClient(async (client, g, file: string, opts: { output: string; refuseReopen: boolean }) => {
+      withClient(async (client, g, file: string, opts: { output: string; refuseReopen: boolean; requireCustody: boolean }) => {
         const bar = byteProgressBar(g, 'open');
         const opened = await client.pouch.open(pouchFileSource(file), {
           onProgress: (p) => bar.update(p.bytes, p.total),
           refuseReopen: opts.refuseReopen,
+          requireCustody: opts.requireCustody,
         });
         const written = await writeOpenedPouch(opened, opts.output);
         bar.done();
-        emit(g, { marks: opened.marks, documents: written, openedBefore: opened.openedBefore, pouchDigest: opened.pouchDigest }, () =>
-          [
-            ...renderMarks(opened.marks),
-            ...written.map((d) => `Wrote ${d.path} (${d.mediaType}, ${d.size} bytes)`),
-            opened.openedBefore ? 'Note: this device had opened this pouch before.' : '',
-            'Seal intact: every document, the contents list and the sender’s seal verified.',
-          ]
-            .filter(Boolean)
-            .join('\n'),
+        const custody = opened.custody ?? [];
+        emit(
+          g,
+          { marks: opened.marks, documents: written, openedBefore: opened.openedBefore, pouchDigest: opened.pouchDigest, custody },
+          () =>
+            [
+              ...renderMarks(opened.marks),
+              ...written.map((d) => `Wrote ${d.path} (${d.mediaType}, ${d.size} bytes)`),
+              ...renderCustody(custody),
+              opened.openedBefore ? 'Note: this device had opened this pouch before.' : '',
+              'Seal intact: every document, the contents list and the sender’s seal verified.',
+            ]
+              .filter(Boolean)
+              .join('\n'),
         );
       }),
     );
+
+  registerPouchTransportCommands(pouch);
 }

@@ -5,7 +5,11 @@
  * In-process now; NATS JetStream implements the same interface when several processes share a
  * PostgreSQL database.
  */
-export type BusEvent = { type: 'queue'; deviceId: string; seq: number } | { type: 'revoked'; deviceId: string };
+export type BusEvent =
+  | { type: 'queue'; deviceId: string; seq: number }
+  | { type: 'revoked'; deviceId: string }
+  /** A pouch was delivered to, handed over for, or reported missing to this device's person (no content). */
+  | { type: 'pouch'; deviceId: string; pouch: string; event: 'delivered' | 'handover' | 'missing' };
 
 export type BusListener = (event: BusEvent) => void;
 

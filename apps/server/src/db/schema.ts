@@ -261,6 +261,56 @@ export interface LogWitnessCosignaturesTable {
   created_at: number;
 }
 
+/** A pouch in transit (migration 008); its bytes are a file under the pouch directory. */
+export interface PouchesTable {
+  /** The marks' pouch id, base64url. */
+  id: string;
+  seal_number: string;
+  sender_person: string;
+  sender_unit: string;
+  sender_device: string;
+  /** The sender device's hybrid public key, as on the marks. */
+  sender_key: Uint8Array;
+  consignee_unit: string;
+  label: string;
+  privacy_mark: string | null;
+  item_count: number;
+  /** Sealed size in bytes, without custody receipts. */
+  size: number;
+  header_length: number;
+  /** SHA-256 of the header announced at creation: the uploaded bytes must start with it. */
+  header_digest: Uint8Array;
+  /** Bytes stored so far. */
+  received: number;
+  status: 'uploading' | 'available' | 'received' | 'rejected';
+  rejection: string | null;
+  pouch_digest: Uint8Array | null;
+  created_at: number;
+  available_at: number | null;
+  /** How long each hop may take (ms). */
+  hop_window_ms: number;
+  expected_by: number | null;
+  missing_at: number | null;
+  /** Handle of the current holder (the sender's person until the first hand-over). */
+  holder: string;
+  hops: number;
+}
+
+/** A custody receipt as its taker signed it (migration 008). */
+export interface PouchReceiptsTable {
+  pouch: string;
+  sequence: number;
+  receipt: Uint8Array;
+  receipt_digest: Uint8Array;
+  taker_handle: string;
+  taker_device: string;
+  place: string;
+  from_name: string;
+  /** The hand-over's time as the receipt states it (ms). */
+  at: number;
+  recorded_at: number;
+}
+
 export interface DB {
   organisation: OrganisationTable;
   units: UnitsTable;
@@ -287,6 +337,8 @@ export interface DB {
   log_events: LogEventsTable;
   log_checkpoints: LogCheckpointsTable;
   log_witness_cosignatures: LogWitnessCosignaturesTable;
+  pouches: PouchesTable;
+  pouch_receipts: PouchReceiptsTable;
 }
 
 export type Db = Kysely<DB>;

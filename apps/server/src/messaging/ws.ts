@@ -78,6 +78,7 @@ export async function websocketRoutes(
             cleanups.push(
               ctx.bus.subscribe(actor.deviceId, (event) => {
                 if (event.type === 'queue') send({ type: 'queue', seq: event.seq });
+                else if (event.type === 'pouch') send({ type: 'pouch', id: event.pouch, event: event.event });
                 else if (event.type === 'revoked') fail('DEVICE_REVOKED', 'this device has been revoked');
               }),
             );

@@ -87,6 +87,8 @@ export async function countRows(db: Db): Promise<Record<string, number>> {
     'clearance_history',
     'label_approvals',
     'pending_removals',
+    'pouches',
+    'pouch_receipts',
   ] as const;
   const out: Record<string, number> = {};
   for (const table of tables) {

@@ -274,7 +274,12 @@ export const BlobResponse = Type.Object({ id: Id, size: Type.Integer() });
 
 /** Frames on the WebSocket at /api/v1/ws. The first client frame must be auth, within 10 s. */
 export const WsClientFrame = Type.Union([Type.Object({ type: Type.Literal('auth'), token: Type.String({ maxLength: 200 }) })]);
-export type WsServerFrame = { type: 'ready' } | { type: 'queue'; seq: number } | { type: 'error'; code: string; message: string };
+export type WsServerFrame =
+  | { type: 'ready' }
+  | { type: 'queue'; seq: number }
+  /** A pouch was delivered to your unit, handed over, or reported missing (pull GET /pouches/:id/track). */
+  | { type: 'pouch'; id: string; event: 'delivered' | 'handover' | 'missing' }
+  | { type: 'error'; code: string; message: string };
 
 // ---- lists ---------------------------------------------------------------------------------------
 export const People = listOf(Person, 10000);

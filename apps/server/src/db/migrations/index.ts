@@ -12,6 +12,7 @@ import { pendingRemovals } from './004_pending_removals.ts';
 import { auditLog } from './005_audit_log.ts';
 import { witnessCosignatures } from './006_witness_cosignatures.ts';
 import { devicePouchKeys } from './007_device_pouch_keys.ts';
+import { pouches } from './008_pouches.ts';
 
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
   return {
@@ -22,6 +23,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '005_audit_log': auditLog(dialect),
     '006_witness_cosignatures': witnessCosignatures(),
     '007_device_pouch_keys': devicePouchKeys(dialect),
+    '008_pouches': pouches(dialect),
   };
 }
 
