@@ -1,4 +1,4 @@
-/** HTTP routes of labels and policy: the label policy, relabelling, two-person approvals, exports, security events. */
+/** HTTP routes of labels and policy: the label policy, relabelling, two-person approvals, exports, security events and their alerts. */
 
 import type { Static } from '@sinclair/typebox';
 import {
@@ -18,6 +18,7 @@ import type { FastifyInstance } from 'fastify';
 import { actorOf } from '../http/authentication-hook.ts';
 import { BEARER, ConversationParams, errors, IdParams } from '../http/schemas.ts';
 import type { Services } from '../services.ts';
+import { alertRoutes } from './alerts.ts';
 
 const ApprovalsQuery = {
   type: 'object',
@@ -40,6 +41,7 @@ const SecurityEventsQuery = {
 
 export async function policyRoutes(app: FastifyInstance, { services }: { services: Services }): Promise<void> {
   const { policy } = services;
+  await alertRoutes(app, { ctx: services.ctx });
 
   app.get(
     `${API_PREFIX}/label-policy`,

@@ -191,3 +191,33 @@ export const SecurityEvent = Type.Object({
 export type SecurityEvent = Static<typeof SecurityEvent>;
 export const SecurityEvents = Type.Object({ events: listOf(SecurityEvent, 1000), more: Type.Boolean() });
 export type SecurityEvents = Static<typeof SecurityEvents>;
+
+// ---- alerts and their acknowledgement -----------------------------------------------------------
+/**
+ * A security officer acknowledges an alert (POST /api/v1/alerts/:id/acknowledge). The
+ * acknowledgement is itself a security event of type 'alert' with this code, target "alert:ID"
+ * and details {acknowledges, note}: in the audit log beside the alert, no new event type.
+ */
+export const ALERT_ACKNOWLEDGED = 'ALERT_ACKNOWLEDGED';
+
+export const AcknowledgeAlertRequest = Type.Object(
+  {
+    /** What the officer checked or did (kept with the acknowledgement, shown to security officers). */
+    note: Type.String({ minLength: 1, maxLength: 1000, pattern: '\\S' }),
+  },
+  { additionalProperties: false },
+);
+export type AcknowledgeAlertRequest = Static<typeof AcknowledgeAlertRequest>;
+
+export const AlertAcknowledgement = Type.Object({
+  /** The acknowledgement's own security event. */
+  id: Id,
+  /** The alert's security event. */
+  alert: Id,
+  acknowledgedBy: Handle,
+  at: Timestamp,
+  note: Type.String(),
+  /** True when the alert had been acknowledged before (this answer is that earlier acknowledgement). */
+  already: Type.Boolean(),
+});
+export type AlertAcknowledgement = Static<typeof AlertAcknowledgement>;
