@@ -4,7 +4,7 @@
  * preview server proxying the API and its WebSocket, as in development).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 
@@ -46,7 +46,7 @@ function newestMtime(dir: string): number {
 }
 
 /** Build apps/web when dist is missing or older than the sources it is made of. */
-export function ensureWebBuilt(): void {
+function webBuildIsFresh(): boolean {
   const sources = [
     join(webDir, 'src'),
     join(webDir, 'index.html'),
@@ -54,12 +54,41 @@ export function ensureWebBuilt(): void {
     join(repoRoot, 'packages', 'protocol', 'src'),
   ];
   const newest = Math.max(...sources.map((s) => (statSync(s).isDirectory() ? newestMtime(s) : statSync(s).mtimeMs)));
-  if (existsSync(distIndex) && statSync(distIndex).mtimeMs >= newest) return;
-  const vite = join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js');
-  // Vitest sets NODE_ENV=test, which would give React's development build.
-  const env = { ...process.env, NODE_ENV: 'production' };
-  const r = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: webDir, encoding: 'utf8', env });
-  if (r.status !== 0) throw new Error(`building the web app failed:\n${r.stdout}\n${r.stderr}`);
+  return existsSync(distIndex) && statSync(distIndex).mtimeMs >= newest;
+}
+
+const BUILD_LOCK = join(webDir, '.build-lock');
+const STALE_LOCK_MS = 5 * 60_000;
+
+/**
+ * Build the web app unless dist is newer than every source. Test files run in parallel and each
+ * calls this: a lock directory (mkdir is atomic) makes one build while the others wait and then
+ * find the build fresh, instead of several Vite builds writing dist at once.
+ */
+export function ensureWebBuilt(): void {
+  if (webBuildIsFresh()) return;
+  const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  for (;;) {
+    try {
+      mkdirSync(BUILD_LOCK);
+      break;
+    } catch {
+      // Another test file is building; a lock left by a killed run expires.
+      if (existsSync(BUILD_LOCK) && Date.now() - statSync(BUILD_LOCK).mtimeMs > STALE_LOCK_MS)
+        rmSync(BUILD_LOCK, { recursive: true, force: true });
+      sleep(200);
+    }
+  }
+  try {
+    if (webBuildIsFresh()) return;
+    const vite = join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js');
+    // Vitest sets NODE_ENV=test, which would give React's development build.
+    const env = { ...process.env, NODE_ENV: 'production' };
+    const r = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: webDir, encoding: 'utf8', env });
+    if (r.status !== 0) throw new Error(`building the web app failed:\n${r.stdout}\n${r.stderr}`);
+  } finally {
+    rmSync(BUILD_LOCK, { recursive: true, force: true });
+  }
 }
 
 export interface ServedWebApp {
@@ -158,4 +187,50 @@ export async function refreshInbox(page: Page): Promise<void> {
   await page.getByRole('heading', { name: /^Inbox/ }).waitFor();
   await page.getByRole('button', { name: 'Refresh', exact: true }).click();
   await page.getByRole('button', { name: 'Refresh', exact: true, disabled: false }).waitFor({ timeout: 60_000 });
+}
+
+// ---- accessibility and layout checks -----------------------------------------------------------
+
+const axeSource = join(repoRoot, 'node_modules', 'axe-core', 'axe.min.js');
+
+/**
+ * Run axe-core on the page and return its serious and critical violations, one line each (empty
+ * when clean). The app's Content Security Policy forbids injected script tags, so axe is evaluated
+ * through the DevTools protocol, which the page's CSP does not govern.
+ */
+export async function axeViolations(page: Page): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) {
+    const { readFile } = await import('node:fs/promises');
+    await page.evaluate(await readFile(axeSource, 'utf8'));
+  }
+  const violations = await page.evaluate(async () => {
+    interface AxeResult {
+      violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[];
+    }
+    const axe = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<AxeResult> } }).axe;
+    const result = await axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')),
+    }));
+  });
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.join(', ')}`);
+}
+
+/** How many CSS pixels the page scrolls sideways (0 when the layout fits the viewport). */
+export async function horizontalOverflow(page: Page): Promise<number> {
+  return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+}
+
+/** Press Tab until `locator` has focus (at most `max` presses); true when it got there. */
+export async function tabTo(page: Page, locator: Locator, max = 60): Promise<boolean> {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press('Tab');
+    if (await locator.evaluate((el) => el === document.activeElement).catch(() => false)) return true;
+  }
+  return false;
 }

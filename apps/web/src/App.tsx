@@ -2,17 +2,24 @@ import type { ValiseClient } from '@valise/sdk';
 import type { BrowserEnvironment } from '@valise/sdk/browser';
 import { useEffect, useState } from 'react';
 import { Compose } from './components/Compose.tsx';
+import { Conversations } from './components/Conversations.tsx';
+import { Devices } from './components/Devices.tsx';
 import { Header, Navigation } from './components/Header.tsx';
 import { Inbox } from './components/Inbox.tsx';
 import { Login } from './components/Login.tsx';
 import { Alert, Status } from './components/Notice.tsx';
 import { Reader } from './components/Reader.tsx';
+import { Thread } from './components/Thread.tsx';
 import { type Boot, bootDevice, forgetDevice } from './device.ts';
 import { useDirectory } from './directory.ts';
 import { codeOf, explain } from './errors.ts';
 import { LabelPolicyProvider, useLabelPolicyOf } from './labels.ts';
 import { useMailbox } from './mailbox.ts';
 import { useMe } from './me.ts';
+import { officerViews } from './officer/index.tsx';
+import { PouchDetail } from './pouch/PouchDetail.tsx';
+import { PouchList } from './pouch/PouchList.tsx';
+import { SendPouch } from './pouch/SendPouch.tsx';
 import { useRoute } from './route.ts';
 
 export function App() {
@@ -83,6 +90,27 @@ function Failed({ error, env }: { error: unknown; env: BrowserEnvironment | unde
   );
 }
 
+/** Whatever the officer views module exports (its own types may grow). */
+type OfficerView = (typeof officerViews)[number];
+
+/** Re-render every `ms` milliseconds while `on` (officer badges are read synchronously from their views). */
+function useTick(ms: number, on: boolean): void {
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    if (!on) return;
+    const timer = setInterval(() => setTick((n) => n + 1), ms);
+    return () => clearInterval(timer);
+  }, [ms, on]);
+}
+
+function badgeOf(view: OfficerView, client: ValiseClient): number {
+  try {
+    return view.badge?.(client) ?? 0;
+  } catch {
+    return 0;
+  }
+}
+
 function Workspace({ client }: { client: ValiseClient }) {
   const route = useRoute();
   const directory = useDirectory(client);
@@ -91,6 +119,10 @@ function Workspace({ client }: { client: ValiseClient }) {
   const me = useMe(client);
   const unread = (mailbox.entries ?? []).filter((e) => !e.read && !e.outgoing).length;
   const person = me.person ?? client.identity.person;
+  const isOfficer = person.roles.includes('security-officer');
+  useTick(5_000, isOfficer && officerViews.some((v) => v.badge));
+  const officerLinks = isOfficer ? officerViews.map((v) => ({ id: v.id, label: v.label, badge: badgeOf(v, client) })) : [];
+  const officerView = route.view === 'officer' ? officerViews.find((v) => v.id === route.id) : undefined;
 
   return (
     <LabelPolicyProvider value={labelPolicy}>
@@ -99,13 +131,48 @@ function Workspace({ client }: { client: ValiseClient }) {
         Skip to content
       </button>
       <Header client={client} person={person} unitName={directory.nameOf(person.unit)} live={mailbox.live} />
-      <Navigation route={route} unread={unread} />
+      <Navigation route={route} unread={unread} alerts={mailbox.alerts.length} officerLinks={officerLinks} />
       <main id="main" className="content" tabIndex={-1}>
-        {directory.error && route.view === 'compose' && <Alert>The directory could not be loaded: {directory.error}</Alert>}
-        {route.view === 'inbox' && <Inbox client={client} view="inbox" mailbox={mailbox} directory={directory} />}
-        {route.view === 'sent' && <Inbox client={client} view="sent" mailbox={mailbox} directory={directory} />}
-        {route.view === 'compose' && <Compose client={client} me={me} directory={directory} onSent={() => void mailbox.reload()} />}
+        {directory.error && (route.view === 'compose' || route.view === 'conversations') && (
+          <Alert>The directory could not be loaded: {directory.error}</Alert>
+        )}
+        {mailbox.alerts.length > 0 && route.view !== 'devices' && (
+          <div className="alert-strip" role="alert">
+            <strong>Security alert:</strong> a device you may not have enrolled was added to your account.{' '}
+            <a href="#/devices">Review it in Devices</a>.
+          </div>
+        )}
+        {route.view === 'inbox' && <Inbox view="inbox" mailbox={mailbox} directory={directory} />}
+        {route.view === 'sent' && <Inbox view="sent" mailbox={mailbox} directory={directory} />}
+        {route.view === 'compose' && (
+          <Compose
+            key={route.conversation ?? ''}
+            client={client}
+            me={me}
+            directory={directory}
+            mailbox={mailbox}
+            conversation={route.conversation}
+            onSent={() => void mailbox.reload()}
+          />
+        )}
         {route.view === 'message' && <Reader key={route.id} client={client} id={route.id} directory={directory} onRead={mailbox.reload} />}
+        {route.view === 'conversations' && <Conversations client={client} me={me} directory={directory} mailbox={mailbox} />}
+        {route.view === 'conversation' && <Thread key={route.id} client={client} id={route.id} directory={directory} mailbox={mailbox} />}
+        {route.view === 'devices' && <Devices client={client} directory={directory} mailbox={mailbox} />}
+        {route.view === 'pouches' && <PouchList client={client} directory={directory} isOfficer={isOfficer} />}
+        {route.view === 'pouch-new' && <SendPouch client={client} directory={directory} />}
+        {route.view === 'pouch' && <PouchDetail key={route.id} client={client} id={route.id} directory={directory} />}
+        {route.view === 'officer' &&
+          (isOfficer && officerView ? (
+            <officerView.render client={client} />
+          ) : (
+            <div className="empty">
+              <h1>Not available</h1>
+              <p>
+                This page is for security officers. If you need it, ask your security officer. <a href="#/inbox">Back to the inbox</a>.
+              </p>
+            </div>
+          ))}
       </main>
     </LabelPolicyProvider>
   );

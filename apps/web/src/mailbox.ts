@@ -2,14 +2,20 @@
  * The mailbox of the open device: what it has decrypted, kept fresh by the live connection (the
  * server pushes "something is queued", the SDK drains and decrypts) and by manual refresh.
  */
-import { type InboxEntry, PRECEDENCE_RANK, type ValiseClient } from '@valise/sdk';
+import { type DeviceAlert, type InboxEntry, PRECEDENCE_RANK, type StoredMessage, type ValiseClient } from '@valise/sdk';
 import { useCallback, useEffect, useState } from 'react';
 import { codeOf, explain } from './errors.ts';
+import { publishPouchEvent } from './pouch/live.ts';
 
 export type LiveState = 'connecting' | 'live' | 'offline';
 
 export interface Mailbox {
   entries: InboxEntry[] | undefined;
+  /** Full decrypted contents by message id, for search and threads (never leaves the browser). */
+  messages: Map<string, StoredMessage>;
+  /** Alerts about devices of this person that this device did not enrol. */
+  alerts: DeviceAlert[];
+  reloadAlerts(): Promise<void>;
   live: LiveState;
   syncing: boolean;
   /** The latest problem worth telling the person about. */
@@ -26,6 +32,39 @@ export function byPrecedence(a: InboxEntry, b: InboxEntry): number {
   return PRECEDENCE_RANK[a.precedence] - PRECEDENCE_RANK[b.precedence] || b.received.localeCompare(a.received);
 }
 
+function entryOf(m: StoredMessage): InboxEntry {
+  return {
+    id: m.id,
+    subject: m.subject,
+    from: m.from.person,
+    label: m.label,
+    precedence: m.precedence,
+    received: m.receivedAt,
+    kind: m.kind,
+    conversationId: m.conversationId,
+    read: m.read,
+    outgoing: m.outgoing,
+  };
+}
+
+/** Words of a query all found in a message's subject, text, originator, addressees or tags (case-insensitive). */
+export function matches(m: StoredMessage | undefined, entry: InboxEntry, query: string, nameOf: (h: string) => string): boolean {
+  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+  if (words.length === 0) return true;
+  const people = [entry.from, ...(m ? [m.originator, ...m.action, ...m.info] : [])];
+  const haystack = [
+    entry.subject,
+    entry.label,
+    entry.precedence,
+    ...people,
+    ...people.map(nameOf),
+    ...(m ? [m.body, ...m.tags, ...m.attachments.map((a) => a.name)] : []),
+  ]
+    .join('\n')
+    .toLowerCase();
+  return words.every((w) => haystack.includes(w));
+}
+
 function undecryptable(n: number): string {
   return n === 1
     ? 'One message could not be decrypted or verified and was set aside. If this repeats, tell your security officer.'
@@ -34,6 +73,8 @@ function undecryptable(n: number): string {
 
 export function useMailbox(client: ValiseClient): Mailbox {
   const [entries, setEntries] = useState<InboxEntry[]>();
+  const [messages, setMessages] = useState(new Map<string, StoredMessage>());
+  const [alerts, setAlerts] = useState<DeviceAlert[]>([]);
   const [live, setLive] = useState<LiveState>('connecting');
   const [syncing, setSyncing] = useState(false);
   const [problem, setProblem] = useState<string>();
@@ -41,7 +82,17 @@ export function useMailbox(client: ValiseClient): Mailbox {
 
   const reload = useCallback(async () => {
     try {
-      setEntries(await client.inbox({ includeSent: true }));
+      const all = await client.messages({ includeSent: true });
+      setMessages(new Map(all.map((m) => [m.id, m])));
+      setEntries(all.map(entryOf).sort((a, b) => b.received.localeCompare(a.received)));
+    } catch (err) {
+      setProblem(explain(err));
+    }
+  }, [client]);
+
+  const reloadAlerts = useCallback(async () => {
+    try {
+      setAlerts(await client.deviceAlerts());
     } catch (err) {
       setProblem(explain(err));
     }
@@ -49,6 +100,7 @@ export function useMailbox(client: ValiseClient): Mailbox {
 
   useEffect(() => {
     void reload();
+    void reloadAlerts();
     const connect = () =>
       client.connect((event) => {
         switch (event.type) {
@@ -65,8 +117,12 @@ export function useMailbox(client: ValiseClient): Mailbox {
             }
             if (event.result.problems.length > 0) setProblem(undecryptable(event.result.problems.length));
             void reload();
+            void reloadAlerts();
             break;
           }
+          case 'pouch':
+            publishPouchEvent(event);
+            break;
           case 'error':
             if (codeOf(event) === 'SERVER_UNREACHABLE') setLive('offline');
             else setProblem(explain(event));
@@ -76,11 +132,19 @@ export function useMailbox(client: ValiseClient): Mailbox {
     // Connect on the next tick: React's development double-mount then cancels the first attempt
     // before it starts (the SDK's LiveConnection cannot be closed while it is still authenticating).
     const timer = setTimeout(connect, 0);
+    // Enrolling a device queues nothing for this one: scan the audit log's key events now and then.
+    const monitor = setInterval(() => {
+      client.monitorDevices().then(
+        () => reloadAlerts(),
+        () => undefined,
+      );
+    }, 60_000);
     return () => {
       clearTimeout(timer);
+      clearInterval(monitor);
       client.close();
     };
-  }, [client, reload]);
+  }, [client, reload, reloadAlerts]);
 
   const refresh = useCallback(async () => {
     setSyncing(true);
@@ -91,12 +155,25 @@ export function useMailbox(client: ValiseClient): Mailbox {
       const fresh = result.messages.filter((m) => !m.outgoing).length;
       setAnnouncement(fresh === 0 ? 'Up to date: nothing new' : fresh === 1 ? 'One new message' : `${fresh} new messages`);
       await reload();
+      await reloadAlerts();
     } catch (err) {
       setProblem(explain(err));
     } finally {
       setSyncing(false);
     }
-  }, [client, reload]);
+  }, [client, reload, reloadAlerts]);
 
-  return { entries, live, syncing, problem, announcement, refresh, reload, dismissProblem: () => setProblem(undefined) };
+  return {
+    entries,
+    messages,
+    alerts,
+    reloadAlerts,
+    live,
+    syncing,
+    problem,
+    announcement,
+    refresh,
+    reload,
+    dismissProblem: () => setProblem(undefined),
+  };
 }

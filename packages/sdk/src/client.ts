@@ -11,6 +11,7 @@ import {
   fromBase64Url,
   generateHybridKeyPair,
   generateXWingKeyPair,
+  groupMembers,
   type LabelApproval,
   type LabelPolicy,
   type Me,
@@ -28,7 +29,7 @@ import {
 import { AdminApi } from './admin.ts';
 import { ApiClient, type FetchLike, normaliseServerUrl } from './api-client.ts';
 import { type AuditEventsPage, type AuditEventsQuery, readAuditEvents } from './audit-events.ts';
-import { type ClientCore, listConversations, loadConversation, makeCore, saveConversation } from './core.ts';
+import { type ClientCore, listConversations, loadConversation, loadGroup, makeCore, saveConversation } from './core.ts';
 import { devicesOf, listPeople, listUnits } from './directory.ts';
 import { type DeviceAlert, deviceAlerts, type MonitorResult, monitorDevices, trustDevice } from './key-monitor.ts';
 import { replenishKeyPackages } from './key-packages.ts';
@@ -49,7 +50,7 @@ import {
 } from './send.ts';
 import { EncryptedStore, type KeyValueStore, type StorageCipher } from './storage.ts';
 import { type SyncResult, syncQueue } from './sync.ts';
-import { pinnedLogKeys } from './transparency.ts';
+import { pinnedLogKeys, requireDeviceKeyPublished } from './transparency.ts';
 
 export interface ClientEnvironment {
   crypto: CryptoProvider;
@@ -78,6 +79,9 @@ export interface InboxEntry {
   read: boolean;
   outgoing: boolean;
 }
+
+/** A device's key-transparency state, as `deviceVerification` found it. */
+export type DeviceVerification = { state: 'verified' } | { state: 'revoked' } | { state: 'unverified'; code: string; reason: string };
 
 export { normaliseEnrolmentCode } from '@valise/protocol';
 
@@ -209,6 +213,28 @@ export class ValiseClient {
   }
   async revokeDevice(deviceId: string): Promise<Device> {
     return this.core.api.post<Device>(`/devices/${encodeURIComponent(deviceId)}/revoke`, {});
+  }
+
+  /**
+   * Whether a device's key is published in the audit log (key transparency): `verified` when its
+   * enrolment, naming this very key, is included under a verified checkpoint; `revoked` when its
+   * revocation is too; otherwise `unverified` with the reason. Verified devices are remembered.
+   */
+  async deviceVerification(device: Pick<Device, 'id' | 'person' | 'identityKey'>): Promise<DeviceVerification> {
+    try {
+      await requireDeviceKeyPublished(this.core, device);
+      return { state: 'verified' };
+    } catch (err) {
+      if (err instanceof ValiseError && err.code === 'KT_DEVICE_REVOKED') return { state: 'revoked' };
+      if (err instanceof ValiseError && err.code.startsWith('KT_')) return { state: 'unverified', code: err.code, reason: err.message };
+      throw err;
+    }
+  }
+
+  /** The devices in a conversation's MLS group as this device holds it: who can read what is sent into it. */
+  async conversationMembers(conversationId: string): Promise<{ deviceId: string; person: string }[]> {
+    const { group } = await loadGroup(this.core, conversationId);
+    return groupMembers(group).map((m) => ({ deviceId: m.deviceId, person: m.person }));
   }
 
   /** Make sure the server holds enough of this device's key packages for others to add it. */
@@ -381,6 +407,16 @@ export class ValiseClient {
       });
     }
     return out.sort((a, b) => b.received.localeCompare(a.received) || PRECEDENCE_RANK[a.precedence] - PRECEDENCE_RANK[b.precedence]);
+  }
+
+  /** Every message this device holds, full contents, without marking any read (for search on the device). */
+  async messages(options: { includeSent?: boolean } = {}): Promise<StoredMessage[]> {
+    const out: StoredMessage[] = [];
+    for (const key of await this.core.store.keys('msg/')) {
+      const m = await this.core.store.getJson<StoredMessage>(key);
+      if (m && (options.includeSent || !m.outgoing)) out.push(m);
+    }
+    return out;
   }
 
   /** One message with its body; marks it read. A message this device could not decrypt is an error. */

@@ -13,6 +13,8 @@ export type LiveEvent =
   | { type: 'connected' }
   | { type: 'disconnected' }
   | { type: 'synced'; result: SyncResult }
+  /** Something happened to a pouch this person may receive or sent (no content: fetch its track). */
+  | { type: 'pouch'; id: string; event: 'delivered' | 'handover' | 'missing' }
   | { type: 'error'; code: string; message: string };
 
 export class LiveConnection {
@@ -93,6 +95,8 @@ export class LiveConnection {
         void this.requestSync();
       } else if (frame.type === 'queue') {
         void this.requestSync();
+      } else if (frame.type === 'pouch') {
+        this.#onEvent({ type: 'pouch', id: frame.id, event: frame.event });
       } else if (frame.type === 'error') {
         this.#onEvent({ type: 'error', code: frame.code, message: frame.message });
       }

@@ -33,6 +33,8 @@ export interface OutgoingAttachment {
   name: string;
   mediaType: string;
   bytes: Uint8Array;
+  /** Told as this attachment is encrypted, uploaded and done (for a progress indicator per file). */
+  onProgress?: (stage: 'encrypting' | 'uploading' | 'uploaded') => void;
 }
 
 export interface CableInput {
@@ -279,8 +281,11 @@ export async function sendToConversation(
     const { record, group } = await loadGroup(core, conversationId);
     const attachments = [];
     for (const a of input.attachments ?? []) {
+      a.onProgress?.('encrypting');
       const sealed = await sealAttachment(core.crypto, a.bytes);
+      a.onProgress?.('uploading');
       const blob = await core.api.postBytes<{ id: string }>(`/conversations/${conversationId}/blobs`, sealed.ciphertext);
+      a.onProgress?.('uploaded');
       attachments.push({
         blobId: blob.id,
         name: a.name,

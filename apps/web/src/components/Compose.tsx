@@ -1,13 +1,17 @@
-import type { OutgoingAttachment, SendResult, StoredMessage, ValiseClient } from '@valise/sdk';
-import { clearanceDominates, clearanceOf, LIMITS, type SecurityLabel, writableCompartments, writableLevels } from '@valise/sdk/browser';
+import type { SendResult, StoredMessage, ValiseClient } from '@valise/sdk';
+import { clearanceDominates, clearanceOf, type SecurityLabel, writableCompartments, writableLevels } from '@valise/sdk/browser';
 import { type FormEvent, useEffect, useId, useMemo, useRef, useState } from 'react';
+import { useConversations } from '../conversations.ts';
 import type { Directory } from '../directory.ts';
 import { explain } from '../errors.ts';
-import { byteSize } from '../format.ts';
 import { composeLabel, useLabelPolicy, whyNotCleared } from '../labels.ts';
+import type { Mailbox } from '../mailbox.ts';
 import type { MeState } from '../me.ts';
+import { navigate } from '../route.ts';
+import { AttachmentPicker, attachmentProblem, type FileProgress, toAttachments } from './AttachmentPicker.tsx';
 import { type LabelChoice, LabelPicker, NO_LABEL, withOwnCountry } from './LabelPicker.tsx';
 import { LabelBanner } from './Marking.tsx';
+import { MessageForm } from './MessageForm.tsx';
 import { Alert, Status } from './Notice.tsx';
 import { parseHandles, RecipientField, type RecipientNote, type RecipientOption } from './RecipientField.tsx';
 
@@ -25,6 +29,7 @@ interface Sent {
   result: SendResult;
   subject: string;
   label: string;
+  attachments: string[];
 }
 
 /** The label the picker's choices make, or why they make none. */
@@ -39,13 +44,20 @@ export function Compose({
   client,
   me: meState,
   directory,
+  mailbox,
+  conversation,
   onSent,
 }: {
   client: ValiseClient;
   me: MeState;
   directory: Directory;
+  mailbox: Mailbox;
+  /** Open in "message to this conversation" mode. */
+  conversation?: string | undefined;
   onSent: () => void;
 }) {
+  const [mode, setMode] = useState<'cable' | 'message'>(conversation ? 'message' : 'cable');
+  const conversations = useConversations(client, mailbox);
   const me = meState.person ?? client.identity.person;
   const writer = useMemo(() => (meState.person ? clearanceOf(meState.person) : undefined), [meState.person]);
   const { policy, error: policyError, retry: retryPolicy } = useLabelPolicy();
@@ -58,6 +70,7 @@ export function Compose({
   const [precedence, setPrecedence] = useState<Precedence>('ROUTINE');
   const [body, setBody] = useState('');
   const [files, setFiles] = useState<File[]>([]);
+  const [progress, setProgress] = useState(new Map<number, FileProgress>());
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   const [sent, setSent] = useState<Sent>();
@@ -69,12 +82,13 @@ export function Compose({
     precedence: useId(),
     sendHelp: useId(),
     body: useId(),
-    files: useId(),
-    filesHelp: useId(),
+    mode: useId(),
   };
 
   useEffect(() => {
-    document.title = 'Compose cable — Valise';
+    document.title = `Compose ${mode} — Valise`;
+  }, [mode]);
+  useEffect(() => {
     heading.current?.focus();
   }, []);
 
@@ -146,11 +160,7 @@ export function Compose({
       }, or choose a label they may read.`;
     }
     if (!body.trim()) return 'Write the text of the cable.';
-    const big = files.find((f) => f.size > LIMITS.attachmentBytes);
-    if (big)
-      return `${big.name} is ${byteSize(big.size)}; attachments are limited to ${byteSize(LIMITS.attachmentBytes)}. Use a pouch for larger documents.`;
-    if (files.length > MAX_ATTACHMENTS) return `At most ${MAX_ATTACHMENTS} attachments per cable.`;
-    return undefined;
+    return attachmentProblem(files, MAX_ATTACHMENTS);
   }
 
   async function submit(event: FormEvent) {
@@ -172,9 +182,7 @@ export function Compose({
     }
     setBusy(true);
     try {
-      const attachments: OutgoingAttachment[] = [];
-      for (const f of files)
-        attachments.push({ name: f.name, mediaType: f.type || 'application/octet-stream', bytes: new Uint8Array(await f.arrayBuffer()) });
+      const attachments = await toAttachments(files, (i, p) => setProgress((m) => new Map(m).set(i, p)));
       if (!labelText) return;
       const res = await client.sendCable({
         to: allTo,
@@ -185,12 +193,13 @@ export function Compose({
         precedence,
         ...(attachments.length > 0 ? { attachments } : {}),
       });
-      setSent({ result: res, subject: subject.trim(), label: labelText });
+      setSent({ result: res, subject: subject.trim(), label: labelText, attachments: files.map((f) => f.name) });
       setTo([]);
       setInfo([]);
       setSubject('');
       setBody('');
       setFiles([]);
+      setProgress(new Map());
       setPrecedence('ROUTINE');
       // The next cable is classified afresh: a label never carries over unnoticed.
       setChoice(NO_LABEL);
@@ -206,168 +215,193 @@ export function Compose({
   return (
     <section className="compose" aria-labelledby="compose-heading">
       <h1 id="compose-heading" ref={heading} tabIndex={-1}>
-        Compose cable
+        {mode === 'cable' ? 'Compose cable' : 'Compose message'}
       </h1>
-      {sent && (
-        <div ref={result} tabIndex={-1} className="sent-result">
-          <Status tone="success">
-            <p>
-              <strong>Cable sent:</strong> “{sent.subject}”, encrypted in this browser for {sent.result.devices}{' '}
-              {sent.result.devices === 1 ? 'device' : 'devices'} of{' '}
-              {sent.result.recipients
-                .filter((h) => h !== me.handle)
-                .map(directory.nameOf)
-                .join(', ') || 'your own devices'}
-              .
-            </p>
-            {sent.result.notCleared.length > 0 && (
-              <p>
-                Left out, not cleared for {sent.label}: {listOf(sent.result.notCleared.map(directory.nameOf))}. They received no key to this
-                cable.
-              </p>
-            )}
-            {sent.result.skipped.length > 0 && (
-              <p>Not reached (no enrolled device yet): {listOf(sent.result.skipped.map(directory.nameOf))}.</p>
-            )}
-            <p>
-              <a href={`#/message/${sent.result.id}`}>Open the sent cable</a>
-            </p>
-          </Status>
-        </div>
-      )}
-      {labelText && <LabelBanner label={labelText} position="top" />}
-      <form onSubmit={submit} onChange={() => sent && setSent(undefined)} noValidate aria-busy={busy} className="compose-form">
-        <RecipientField
-          label="To"
-          help="Action addressees: people or whole units (embassies, missions, departments). Type a name or handle and pick a suggestion."
-          values={to}
-          draft={toDraft}
-          options={options}
-          nameOf={directory.nameOf}
-          onChange={(v, d) => {
-            setTo(v);
-            setToDraft(d);
-          }}
-          noteOf={noteOf}
-          disabled={busy}
-        />
-        <RecipientField
-          label="Info"
-          help="Information addressees (optional): they receive the cable for information, not for action."
-          values={info}
-          draft={infoDraft}
-          options={options}
-          nameOf={directory.nameOf}
-          onChange={(v, d) => {
-            setInfo(v);
-            setInfoDraft(d);
-          }}
-          noteOf={noteOf}
-          disabled={busy}
-        />
-        <div className="field">
-          <label htmlFor={ids.subject}>Subject</label>
-          <input id={ids.subject} value={subject} onChange={(e) => setSubject(e.target.value)} maxLength={500} required disabled={busy} />
-        </div>
-        {policy && writer ? (
-          <LabelPicker
-            policy={policy}
-            writer={writer}
-            value={choice}
-            labelText={labelText}
-            onChange={(c) => {
-              setChoice(c);
-              if (sent) setSent(undefined);
-            }}
-            disabled={busy}
-          />
-        ) : policyError || meState.error ? (
-          <Alert>
-            <p>
-              {policyError
-                ? `The organisation’s label policy could not be loaded: ${policyError}`
-                : `Your clearance could not be checked with the server: ${meState.error}`}
-            </p>
-            <button
-              type="button"
-              onClick={() => {
-                retryPolicy();
-                meState.reload();
-              }}
-            >
-              Try again
-            </button>
-          </Alert>
+      <fieldset className="mode-switch">
+        <legend className="mode-switch-legend">What to write</legend>
+        <label>
+          <input type="radio" name={ids.mode} checked={mode === 'cable'} onChange={() => setMode('cable')} disabled={busy} /> Cable —
+          formal, to people and units, with precedence
+        </label>
+        <label>
+          <input type="radio" name={ids.mode} checked={mode === 'message'} onChange={() => setMode('message')} disabled={busy} /> Message in
+          a conversation
+        </label>
+      </fieldset>
+      {mode === 'message' ? (
+        conversations.list === undefined ? (
+          conversations.error ? (
+            <Alert>Your conversations could not be opened: {conversations.error}</Alert>
+          ) : (
+            <Status>Opening your conversations…</Status>
+          )
         ) : (
-          <Status>Loading the label policy and your clearance…</Status>
-        )}
-        {composed?.problem && <Alert>{composed.problem}</Alert>}
-        <div className="field-row">
-          <div className="field">
-            <label htmlFor={ids.precedence}>Precedence</label>
-            <select id={ids.precedence} value={precedence} onChange={(e) => setPrecedence(e.target.value as Precedence)} disabled={busy}>
-              {PRECEDENCES.map((p) => (
-                <option key={p.value} value={p.value}>
-                  {p.text}
-                </option>
-              ))}
-            </select>
-          </div>
-        </div>
-        <div className="field">
-          <label htmlFor={ids.body}>Text</label>
-          <textarea id={ids.body} value={body} onChange={(e) => setBody(e.target.value)} rows={12} required disabled={busy} />
-        </div>
-        <div className="field">
-          <label htmlFor={ids.files}>Attachments</label>
-          <input
-            id={ids.files}
-            ref={fileInput}
-            type="file"
-            multiple
-            onChange={(e) => setFiles([...(e.target.files ?? [])])}
-            aria-describedby={ids.filesHelp}
-            disabled={busy}
+          <MessageForm
+            client={client}
+            conversations={conversations.list}
+            directory={directory}
+            {...(conversation ? { initial: conversation } : {})}
+            onSent={(id) => {
+              onSent();
+              navigate({ view: 'conversation', id });
+            }}
           />
-          <p id={ids.filesHelp} className="help">
-            Optional. Encrypted in this browser before upload; up to {byteSize(LIMITS.attachmentBytes)} each.
-          </p>
-          {files.length > 0 && (
-            <ul className="file-list" aria-label="Chosen attachments">
-              {files.map((f) => (
-                <li key={`${f.name}-${f.size}-${f.lastModified}`}>
-                  {f.name} <span className="subtle">({byteSize(f.size)})</span>
-                </li>
-              ))}
-            </ul>
+        )
+      ) : (
+        <>
+          {sent && (
+            <div ref={result} tabIndex={-1} className="sent-result">
+              <Status tone="success">
+                <p>
+                  <strong>Cable sent:</strong> “{sent.subject}”, encrypted in this browser for {sent.result.devices}{' '}
+                  {sent.result.devices === 1 ? 'device' : 'devices'} of{' '}
+                  {sent.result.recipients
+                    .filter((h) => h !== me.handle)
+                    .map(directory.nameOf)
+                    .join(', ') || 'your own devices'}
+                  .
+                </p>
+                {sent.result.notCleared.length > 0 && (
+                  <p>
+                    Left out, not cleared for {sent.label}: {listOf(sent.result.notCleared.map(directory.nameOf))}. They received no key to
+                    this cable.
+                  </p>
+                )}
+                {sent.result.skipped.length > 0 && (
+                  <p>Not reached (no enrolled device yet): {listOf(sent.result.skipped.map(directory.nameOf))}.</p>
+                )}
+                {sent.attachments.length > 0 && <p>Attachments encrypted and uploaded: {listOf(sent.attachments)}.</p>}
+                <p>
+                  <a href={`#/message/${sent.result.id}`}>Open the sent cable</a>
+                </p>
+              </Status>
+            </div>
           )}
-        </div>
-        {error && <Alert>{error}</Alert>}
-        <div className="actions">
-          <button type="submit" className="primary" disabled={busy || blocked} aria-describedby={blocked ? ids.sendHelp : undefined}>
-            {busy ? 'Encrypting and sending…' : 'Send cable'}
-          </button>
-          {blocked && !busy && (
-            <p id={ids.sendHelp} className="send-blocked" role="status">
-              {!ready ? (
-                'Sending is possible once the label policy and your clearance are loaded.'
-              ) : (
-                <>
-                  <span aria-hidden="true">⚠ </span>
-                  Cannot send: {listOf(notCleared.map(directory.nameOf))} {notCleared.length === 1 ? 'is' : 'are'} not cleared for{' '}
-                  {labelText}. Remove {notCleared.length === 1 ? 'this addressee' : 'these addressees'}, or choose a label they may read.
-                </>
+          {labelText && <LabelBanner label={labelText} position="top" />}
+          <form onSubmit={submit} onChange={() => sent && setSent(undefined)} noValidate aria-busy={busy} className="compose-form">
+            <RecipientField
+              label="To"
+              help="Action addressees: people or whole units (embassies, missions, departments). Type a name or handle and pick a suggestion."
+              values={to}
+              draft={toDraft}
+              options={options}
+              nameOf={directory.nameOf}
+              onChange={(v, d) => {
+                setTo(v);
+                setToDraft(d);
+              }}
+              noteOf={noteOf}
+              disabled={busy}
+            />
+            <RecipientField
+              label="Info"
+              help="Information addressees (optional): they receive the cable for information, not for action."
+              values={info}
+              draft={infoDraft}
+              options={options}
+              nameOf={directory.nameOf}
+              onChange={(v, d) => {
+                setInfo(v);
+                setInfoDraft(d);
+              }}
+              noteOf={noteOf}
+              disabled={busy}
+            />
+            <div className="field">
+              <label htmlFor={ids.subject}>Subject</label>
+              <input
+                id={ids.subject}
+                value={subject}
+                onChange={(e) => setSubject(e.target.value)}
+                maxLength={500}
+                required
+                disabled={busy}
+              />
+            </div>
+            {policy && writer ? (
+              <LabelPicker
+                policy={policy}
+                writer={writer}
+                value={choice}
+                labelText={labelText}
+                onChange={(c) => {
+                  setChoice(c);
+                  if (sent) setSent(undefined);
+                }}
+                disabled={busy}
+              />
+            ) : policyError || meState.error ? (
+              <Alert>
+                <p>
+                  {policyError
+                    ? `The organisation’s label policy could not be loaded: ${policyError}`
+                    : `Your clearance could not be checked with the server: ${meState.error}`}
+                </p>
+                <button
+                  type="button"
+                  onClick={() => {
+                    retryPolicy();
+                    meState.reload();
+                  }}
+                >
+                  Try again
+                </button>
+              </Alert>
+            ) : (
+              <Status>Loading the label policy and your clearance…</Status>
+            )}
+            {composed?.problem && <Alert>{composed.problem}</Alert>}
+            <div className="field-row">
+              <div className="field">
+                <label htmlFor={ids.precedence}>Precedence</label>
+                <select
+                  id={ids.precedence}
+                  value={precedence}
+                  onChange={(e) => setPrecedence(e.target.value as Precedence)}
+                  disabled={busy}
+                >
+                  {PRECEDENCES.map((p) => (
+                    <option key={p.value} value={p.value}>
+                      {p.text}
+                    </option>
+                  ))}
+                </select>
+              </div>
+            </div>
+            <div className="field">
+              <label htmlFor={ids.body}>Text</label>
+              <textarea id={ids.body} value={body} onChange={(e) => setBody(e.target.value)} rows={12} required disabled={busy} />
+            </div>
+            <AttachmentPicker files={files} progress={progress} onChange={setFiles} inputRef={fileInput} disabled={busy} />
+            {error && <Alert>{error}</Alert>}
+            <div className="actions">
+              <button type="submit" className="primary" disabled={busy || blocked} aria-describedby={blocked ? ids.sendHelp : undefined}>
+                {busy ? 'Encrypting and sending…' : 'Send cable'}
+              </button>
+              {blocked && !busy && (
+                <p id={ids.sendHelp} className="send-blocked" role="status">
+                  {!ready ? (
+                    'Sending is possible once the label policy and your clearance are loaded.'
+                  ) : (
+                    <>
+                      <span aria-hidden="true">⚠ </span>
+                      Cannot send: {listOf(notCleared.map(directory.nameOf))} {notCleared.length === 1 ? 'is' : 'are'} not cleared for{' '}
+                      {labelText}. Remove {notCleared.length === 1 ? 'this addressee' : 'these addressees'}, or choose a label they may
+                      read.
+                    </>
+                  )}
+                </p>
               )}
-            </p>
-          )}
-          {busy && (
-            <span className="help" role="status">
-              Creating the cable’s MLS group for every addressee’s devices, then encrypting.
-            </span>
-          )}
-        </div>
-      </form>
-      {labelText && <LabelBanner label={labelText} position="bottom" />}
+              {busy && (
+                <span className="help" role="status">
+                  Creating the cable’s MLS group for every addressee’s devices, then encrypting.
+                </span>
+              )}
+            </div>
+          </form>
+          {labelText && <LabelBanner label={labelText} position="bottom" />}
+        </>
+      )}
     </section>
   );
 }

@@ -43,22 +43,73 @@ export function Header({ client, person, unitName, live }: { client: ValiseClien
   );
 }
 
-export function Navigation({ route, unread }: { route: Route; unread: number }) {
-  const current = (view: Route['view']) => (route.view === view ? ('page' as const) : undefined);
+/** A count on a navigation link, with its meaning spelled out for screen readers. */
+function Count({ n, meaning, tone }: { n: number; meaning: string; tone?: 'alert' }) {
+  if (n <= 0) return null;
+  return (
+    <span className={tone === 'alert' ? 'count count-alert' : 'count'}>
+      {n}
+      <span className="visually-hidden"> {meaning}</span>
+    </span>
+  );
+}
+
+export interface OfficerLink {
+  id: string;
+  label: string;
+  badge: number;
+}
+
+export function Navigation({
+  route,
+  unread,
+  alerts,
+  officerLinks,
+}: {
+  route: Route;
+  unread: number;
+  alerts: number;
+  /** Only for security officers; empty otherwise. */
+  officerLinks: OfficerLink[];
+}) {
+  const current = (...views: Route['view'][]) => (views.includes(route.view) ? ('page' as const) : undefined);
   return (
     <nav className="app-nav" aria-label="Main">
       <a href="#/inbox" aria-current={current('inbox')}>
         Inbox
-        {unread > 0 && (
-          <span className="count">
-            {unread}
-            <span className="visually-hidden"> unread</span>
-          </span>
-        )}
+        <Count n={unread} meaning="unread" />
       </a>
       <a href="#/sent" aria-current={current('sent')}>
         Sent
       </a>
+      <a href="#/conversations" aria-current={current('conversations', 'conversation')}>
+        Conversations
+      </a>
+      <a href="#/pouches" aria-current={current('pouches', 'pouch-new', 'pouch')}>
+        Pouches
+      </a>
+      <a href="#/devices" aria-current={current('devices')}>
+        Devices
+        <Count n={alerts} meaning={alerts === 1 ? 'device alert' : 'device alerts'} tone="alert" />
+      </a>
+      {officerLinks.length > 0 && (
+        <span className="nav-group" role="presentation">
+          <span className="nav-group-title" aria-hidden="true">
+            Security officer
+          </span>
+          {officerLinks.map((v) => (
+            <a
+              key={v.id}
+              href={`#/officer/${v.id}`}
+              aria-current={route.view === 'officer' && route.id === v.id ? 'page' : undefined}
+              className="nav-officer"
+            >
+              {v.label}
+              <Count n={v.badge} meaning="to review" tone="alert" />
+            </a>
+          ))}
+        </span>
+      )}
       <a href="#/compose" aria-current={current('compose')} className="nav-compose">
         Compose cable
       </a>

@@ -1,68 +1,46 @@
-import type { InboxEntry, ValiseClient } from '@valise/sdk';
-import { useEffect, useRef, useState } from 'react';
+import type { InboxEntry } from '@valise/sdk';
+import { useEffect, useId, useRef, useState } from 'react';
 import type { Directory } from '../directory.ts';
 import { localTime } from '../format.ts';
-import { byPrecedence, type Mailbox } from '../mailbox.ts';
+import { byPrecedence, type Mailbox, matches } from '../mailbox.ts';
 import { LabelChip, PrecedenceBadge } from './Marking.tsx';
 import { Alert, Status } from './Notice.tsx';
 
-/**
- * The SDK's inbox entries do not carry addressees; for the Sent list read them from the stored
- * (already read) outgoing copies.
- */
-function useAddressees(client: ValiseClient, entries: InboxEntry[], enabled: boolean): Map<string, string[]> {
-  const [addressees, setAddressees] = useState(new Map<string, string[]>());
-  const ids = enabled ? entries.map((e) => e.id).join(',') : '';
-  useEffect(() => {
-    if (!ids) return;
-    let cancelled = false;
-    void (async () => {
-      const out = new Map<string, string[]>();
-      for (const id of ids.split(',')) {
-        try {
-          const m = await client.read(id);
-          out.set(id, [...m.action, ...m.info]);
-        } catch {
-          // shown without addressees
-        }
-      }
-      if (!cancelled) setAddressees(out);
-    })();
-    return () => {
-      cancelled = true;
-    };
-  }, [client, ids]);
-  return addressees;
+type Precedence = InboxEntry['precedence'];
+
+/** Where a row leads: a cable opens in the reader, a conversation message in its thread. */
+function hrefOf(entry: InboxEntry): string {
+  return entry.kind === 'message' ? `#/conversations/${entry.conversationId}` : `#/message/${entry.id}`;
 }
 
-export function Inbox({
-  client,
-  view,
-  mailbox,
-  directory,
-}: {
-  client: ValiseClient;
-  view: 'inbox' | 'sent';
-  mailbox: Mailbox;
-  directory: Directory;
-}) {
+export function Inbox({ view, mailbox, directory }: { view: 'inbox' | 'sent'; mailbox: Mailbox; directory: Directory }) {
   const heading = useRef<HTMLHeadingElement>(null);
+  const [query, setQuery] = useState('');
+  const searchId = useId();
   const title = view === 'inbox' ? 'Inbox' : 'Sent';
   useEffect(() => {
     document.title = `${title} — Valise`;
     heading.current?.focus();
   }, [title]);
 
-  const rows = (mailbox.entries ?? []).filter((e) => (view === 'sent' ? e.outgoing : !e.outgoing)).sort(byPrecedence);
-  const unread = rows.filter((e) => !e.read).length;
-  const addressees = useAddressees(client, rows, view === 'sent');
+  const all = (mailbox.entries ?? []).filter((e) => (view === 'sent' ? e.outgoing : !e.outgoing)).sort(byPrecedence);
+  const rows = all.filter((e) => matches(mailbox.messages.get(e.id), e, query, directory.nameOf));
+  const unread = all.filter((e) => !e.read).length;
+  const unreadFlash = all.filter((e) => !e.read && e.precedence === 'FLASH');
+  const addresseesOf = (e: InboxEntry) => {
+    const m = mailbox.messages.get(e.id);
+    return m ? [...m.action, ...m.info].map(directory.nameOf).join(', ') || 'conversation' : '';
+  };
+  const groups = (['FLASH', 'IMMEDIATE', 'PRIORITY', 'ROUTINE'] as Precedence[])
+    .map((p) => ({ precedence: p, entries: rows.filter((e) => e.precedence === p) }))
+    .filter((g) => g.entries.length > 0);
 
   return (
     <section className="inbox" aria-labelledby="inbox-heading">
       <div className="toolbar">
         <h1 id="inbox-heading" ref={heading} tabIndex={-1}>
           {title}
-          {view === 'inbox' && rows.length > 0 && <span className="subtle"> — {unread === 0 ? 'all read' : `${unread} unread`}</span>}
+          {view === 'inbox' && all.length > 0 && <span className="subtle"> — {unread === 0 ? 'all read' : `${unread} unread`}</span>}
         </h1>
         <button type="button" onClick={() => void mailbox.refresh()} disabled={mailbox.syncing}>
           {mailbox.syncing ? 'Refreshing…' : 'Refresh'}
@@ -72,13 +50,69 @@ export function Inbox({
       <div className="visually-hidden" role="status">
         {mailbox.announcement}
       </div>
+      {view === 'inbox' && unreadFlash.length > 0 && (
+        <div className="flash-callout">
+          <span className="flash-mark" aria-hidden="true">
+            ⚡
+          </span>{' '}
+          <strong>FLASH:</strong>{' '}
+          {unreadFlash.length === 1 ? (
+            <>
+              <a href={hrefOf(unreadFlash[0] as InboxEntry)}>{unreadFlash[0]?.subject || '(no subject)'}</a> is unread. Read it first.
+            </>
+          ) : (
+            `${unreadFlash.length} FLASH cables are unread, listed first below.`
+          )}
+        </div>
+      )}
+      {all.length > 0 && (
+        <search className="search">
+          <label htmlFor={searchId}>Search this device</label>
+          <input
+            id={searchId}
+            type="search"
+            value={query}
+            onChange={(e) => setQuery(e.target.value)}
+            aria-describedby={`${searchId}-help`}
+            autoComplete="off"
+          />
+          <p id={`${searchId}-help`} className="help">
+            Subject, text, originator, addressees and tags of what this browser has decrypted. The search runs here; nothing is sent to the
+            server.
+          </p>
+          {query.trim() && (
+            <p className="search-count" role="status">
+              {rows.length === 0 ? 'No match' : `${rows.length} of ${all.length} match`} “{query.trim()}”.{' '}
+              <button type="button" className="link-button" onClick={() => setQuery('')}>
+                Clear search
+              </button>
+            </p>
+          )}
+        </search>
+      )}
       {mailbox.entries === undefined ? (
         <Status>Opening the encrypted mailbox…</Status>
+      ) : all.length === 0 ? (
+        <div className="empty">
+          {view === 'inbox' ? (
+            <>
+              <p>
+                <strong>No cables or messages yet.</strong> New ones appear here the moment they arrive, most urgent first.
+              </p>
+              <p>
+                To write one, <a href="#/compose">write a cable</a> or start a <a href="#/conversations">conversation</a>.
+              </p>
+            </>
+          ) : (
+            <p>
+              You have not sent anything from this device yet. <a href="#/compose">Write a cable</a>.
+            </p>
+          )}
+        </div>
       ) : rows.length === 0 ? (
         <p className="empty">
-          {view === 'inbox'
-            ? 'No cables or messages yet. New ones appear here as soon as they arrive.'
-            : 'You have not sent anything from this device yet.'}
+          Nothing decrypted on this device matches “{query.trim()}”. Check the spelling, try fewer words, or clear the search. Cables sent
+          before this device was enrolled are not on it.
         </p>
       ) : (
         <table className="message-table">
@@ -94,23 +128,40 @@ export function Inbox({
               <th scope="col">{view === 'inbox' ? 'Received' : 'Sent'}</th>
             </tr>
           </thead>
-          <tbody>
-            {rows.map((entry) => (
-              <Row
-                key={entry.id}
-                entry={entry}
-                party={view === 'inbox' ? directory.nameOf(entry.from) : (addressees.get(entry.id) ?? []).map(directory.nameOf).join(', ')}
-                partyTitle={view === 'inbox' ? 'From' : 'To'}
-              />
-            ))}
-          </tbody>
+          {groups.map((g) => (
+            <tbody key={g.precedence} className={`group-${g.precedence.toLowerCase()}`}>
+              {groups.length > 1 && (
+                <tr className="group-row">
+                  <th scope="colgroup" colSpan={5}>
+                    {g.precedence === 'FLASH' && <span aria-hidden="true">⚡ </span>}
+                    {g.precedence} <span className="subtle">({g.entries.length})</span>
+                  </th>
+                </tr>
+              )}
+              {g.entries.map((entry) => (
+                <Row
+                  key={entry.id}
+                  entry={entry}
+                  title={entry.subject || preview(mailbox.messages.get(entry.id)?.body)}
+                  party={view === 'inbox' ? directory.nameOf(entry.from) : addresseesOf(entry)}
+                  partyTitle={view === 'inbox' ? 'From' : 'To'}
+                />
+              ))}
+            </tbody>
+          ))}
         </table>
       )}
     </section>
   );
 }
 
-function Row({ entry, party, partyTitle }: { entry: InboxEntry; party: string; partyTitle: string }) {
+/** The first words of a message without a subject. */
+function preview(body: string | undefined): string {
+  const text = (body ?? '').replace(/\s+/g, ' ').trim();
+  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
+}
+
+function Row({ entry, title, party, partyTitle }: { entry: InboxEntry; title: string; party: string; partyTitle: string }) {
   const classes = ['message-row', entry.read ? 'read' : 'unread', `row-${entry.precedence.toLowerCase()}`].join(' ');
   return (
     <tr className={classes} data-message-id={entry.id}>
@@ -123,8 +174,8 @@ function Row({ entry, party, partyTitle }: { entry: InboxEntry; party: string; p
             <span className="visually-hidden">Unread: </span>
           </span>
         )}
-        <a href={`#/message/${entry.id}`}>{entry.subject || '(no subject)'}</a>
-        {entry.kind === 'message' && <span className="kind"> · message</span>}
+        <a href={hrefOf(entry)}>{title || '(no subject)'}</a>
+        <span className="kind"> · {entry.kind === 'message' ? 'conversation' : 'cable'}</span>
       </td>
       <td data-title={partyTitle}>{party}</td>
       <td data-title="Classification">

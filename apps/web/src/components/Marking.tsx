@@ -39,5 +39,10 @@ export function LabelChip({ label }: { label: string }) {
 
 /** Precedence, written out; FLASH and IMMEDIATE stand out. */
 export function PrecedenceBadge({ precedence }: { precedence: Precedence }) {
-  return <span className={`precedence precedence-${precedence.toLowerCase()}`}>{precedence}</span>;
+  return (
+    <span className={`precedence precedence-${precedence.toLowerCase()}`}>
+      {precedence === 'FLASH' && <span aria-hidden="true">⚡ </span>}
+      {precedence}
+    </span>
+  );
 }

@@ -1,12 +1,12 @@
 import type { StoredMessage, ValiseClient } from '@valise/sdk';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import type { Directory } from '../directory.ts';
 import { explain } from '../errors.ts';
 import { byteSize, dateTimeGroup, localTime } from '../format.ts';
 import { LabelBanner, PrecedenceBadge } from './Marking.tsx';
 import { Alert, Status } from './Notice.tsx';
 
-function saveBytes(name: string, mediaType: string, bytes: Uint8Array): void {
+export function saveBytes(name: string, mediaType: string, bytes: Uint8Array): void {
   const url = URL.createObjectURL(new Blob([new Uint8Array(bytes)], { type: mediaType || 'application/octet-stream' }));
   const a = document.createElement('a');
   a.href = url;
@@ -71,6 +71,11 @@ export function Reader({ client, id, directory, onRead }: { client: ValiseClient
       <p className="back">
         <a href={message.outgoing ? '#/sent' : '#/inbox'}>← Back to {message.outgoing ? 'sent' : 'the inbox'}</a>
       </p>
+      {message.kind === 'message' && (
+        <p>
+          A message in a conversation. <a href={`#/conversations/${message.conversationId}`}>Open the whole conversation</a>.
+        </p>
+      )}
       <LabelBanner label={message.label} position="top" />
       <div className="cable">
         <header className="cable-header">
@@ -120,9 +125,10 @@ export function Reader({ client, id, directory, onRead }: { client: ValiseClient
   );
 }
 
-function Attachments({ client, message }: { client: ValiseClient; message: StoredMessage }) {
+export function Attachments({ client, message }: { client: ValiseClient; message: StoredMessage }) {
   const [busy, setBusy] = useState<number>();
   const [error, setError] = useState<string>();
+  const headingId = useId();
   async function download(index: number) {
     setBusy(index);
     setError(undefined);
@@ -136,8 +142,8 @@ function Attachments({ client, message }: { client: ValiseClient; message: Store
     }
   }
   return (
-    <section className="attachments" aria-labelledby="attachments-heading">
-      <h2 id="attachments-heading">Attachments</h2>
+    <section className="attachments" aria-labelledby={headingId}>
+      <h2 id={headingId}>Attachments</h2>
       {error && <Alert>{error}</Alert>}
       <ul>
         {message.attachments.map((a, i) => (

@@ -13,6 +13,7 @@ export * from '../domain.ts';
 export { clearanceOf } from '../labels.ts';
 export { cryptoKeyStorageCipher, loadOrCreateStorageKey } from './device-key.ts';
 export { IndexedDbStore } from './indexeddb-store.ts';
+export * from './pouch-files.ts';
 export { webCryptoProvider };
 
 export interface BrowserEnvironment extends ClientEnvironment {
