@@ -6,12 +6,30 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes, utf8 } from '../bytes.ts';
 import type { CryptoProvider } from '../crypto/provider.ts';
 
-/** An incremental SHA-256 (node's createHash('sha256') and noble's sha256.create() both fit). */
+/**
+ * An incremental SHA-256 (node's createHash('sha256') and noble's sha256.create() both fit). A
+ * stream that hashes elsewhere (another thread) may return a promise from `update` when it needs
+ * the caller to wait (bounded memory): the pouch code awaits it before the next `update`, and the
+ * bytes given may be reused once it settles. `digest` may return a promise too.
+ */
 export interface Sha256Stream {
   update(data: Uint8Array): unknown;
-  digest(): Uint8Array;
+  digest(): Uint8Array | Promise<Uint8Array>;
 }
-export type Sha256StreamFactory = () => Sha256Stream;
+/**
+ * Makes a Sha256Stream. The pouch code says about how many bytes will be hashed (the payload
+ * length) and what for: a factory may pick an in-thread hash for small inputs and a worker thread
+ * for large ones. Sealing hashes each ciphertext piece right after encrypting it, while it is in
+ * this core's cache; opening and verifying hash bytes fresh from the file (see sha256-worker.ts
+ * in the SDK for what was measured).
+ */
+export type Sha256StreamFactory = (expectedLength?: number, purpose?: 'seal' | 'open' | 'verify') => Sha256Stream;
+
+/** Feed `bytes` to `hash`, returning a promise only when the stream asks the caller to wait. */
+export function hashUpdate(hash: Sha256Stream, bytes: Uint8Array): undefined | PromiseLike<unknown> {
+  const r = hash.update(bytes);
+  return typeof (r as PromiseLike<unknown> | undefined)?.then === 'function' ? (r as PromiseLike<unknown>) : undefined;
+}
 
 /**
  * The default incremental SHA-256: @noble/hashes, pure JS (≈ 150 MB/s here). Node callers should
@@ -41,6 +59,6 @@ export function keyCommitment(crypto: CryptoProvider, contentKey: Uint8Array): P
 export const WRAP_NONCE = new Uint8Array(12);
 
 /** Finish a hash as a plain Uint8Array (node's digest() returns a Buffer). */
-export function digestOf(hash: Sha256Stream): Uint8Array {
-  return Uint8Array.from(hash.digest());
+export async function digestOf(hash: Sha256Stream): Promise<Uint8Array> {
+  return Uint8Array.from(await hash.digest());
 }

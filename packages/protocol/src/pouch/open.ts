@@ -38,6 +38,7 @@ import {
 } from './format.ts';
 import {
   digestOf,
+  hashUpdate,
   keyCommitment,
   nobleSha256Stream,
   payloadKey,
@@ -116,26 +117,65 @@ export interface OpenedPouch {
   readonly custody?: CustodyHop[] | undefined;
 }
 
-/** Hashes everything read up to the end of the payload. */
+/**
+ * Hashes everything read up to the end of the payload. The hash is made once the marks (and so the
+ * payload length, its size hint) are read; the bytes before that are held until then.
+ */
 class DigestingReader {
   readonly reader: ByteReader;
-  readonly hash: Sha256Stream;
-  constructor(source: ByteSource, hash: Sha256Stream) {
+  readonly #newHash: Sha256StreamFactory;
+  readonly #purpose: 'open' | 'verify';
+  #hash: Sha256Stream | undefined;
+  #held: Uint8Array[] | undefined = [];
+  constructor(source: ByteSource, newHash: Sha256StreamFactory, purpose: 'open' | 'verify') {
     this.reader = new ByteReader(source);
-    this.hash = hash;
+    this.#newHash = newHash;
+    this.#purpose = purpose;
+  }
+  /** Make the hash (with a size hint) and give it what was read so far. */
+  async start(expectedLength: number): Promise<void> {
+    if (this.#hash) return;
+    const hash = this.#newHash(expectedLength, this.#purpose);
+    this.#hash = hash;
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    for (const bytes of held) await hashUpdate(hash, bytes);
+  }
+  async #update(bytes: Uint8Array): Promise<void> {
+    if (this.#hash) {
+      const wait = hashUpdate(this.#hash, bytes);
+      if (wait) await wait;
+    } else this.#held?.push(bytes.slice()); // a source may reuse its buffers
   }
   async read(n: number, what: string): Promise<Uint8Array> {
     const bytes = await this.reader.read(n, what);
-    this.hash.update(bytes);
+    await this.#update(bytes);
     return bytes;
   }
   /** 1 to `n` bytes, without copying (see ByteReader.readSome). */
   async readSome(n: number, what: string): Promise<Uint8Array> {
     const bytes = await this.reader.readSome(n, what);
-    this.hash.update(bytes);
+    await this.#update(bytes);
     return bytes;
   }
+  /**
+   * Like readSome, but `use` sees the bytes before the hash does: the bulk path decrypts first,
+   * which brings the bytes into this core's cache, so the hash then reads them from there.
+   */
+  async readSomeThen<T>(n: number, what: string, use: (bytes: Uint8Array) => T): Promise<{ bytes: Uint8Array; result: T }> {
+    const bytes = await this.reader.readSome(n, what);
+    const result = use(bytes);
+    await this.#update(bytes);
+    return { bytes, result };
+  }
+  /** The digest of everything read. */
+  async digest(): Promise<Uint8Array> {
+    await this.start(0);
+    return digestOf(this.#hash as Sha256Stream);
+  }
 }
+
+const NO_HASH: Sha256StreamFactory = () => ({ update: () => undefined, digest: () => new Uint8Array(0) });
 
 async function readHeader(r: DigestingReader): Promise<Header> {
   const magic = await r.read(POUCH_MAGIC.length, 'the magic line');
@@ -154,6 +194,7 @@ async function readHeader(r: DigestingReader): Promise<Header> {
     throw pouchError('POUCH_BAD_FORMAT', `the marks are ${marksLength} bytes; the limit is ${MAX_MARKS_LENGTH}`);
   const marksBytes = await r.read(marksLength, 'the marks');
   const marks = decodeMarks(marksBytes);
+  await r.start(marks.payloadLength);
   const countBytes = await r.read(2, 'the recipient count');
   const count = ((countBytes[0] as number) << 8) | (countBytes[1] as number);
   if (count < 1 || count > MAX_RECIPIENTS)
@@ -201,7 +242,7 @@ export async function inspectPouch(
   source: ByteSource,
   options: { trust?: SenderTrust } = {},
 ): Promise<InspectedPouch> {
-  const r = new DigestingReader(source, { update: () => undefined, digest: () => new Uint8Array(0) });
+  const r = new DigestingReader(source, NO_HASH, 'verify');
   try {
     const h = await readVerifiedHeader(crypto, r, options.trust);
     return { marks: h.marks, recipients: h.stanzas.map((s) => s.deviceId) };
@@ -219,7 +260,7 @@ export async function verifyPouch(
   source: ByteSource,
   options: { trust?: SenderTrust; sha256Stream?: Sha256StreamFactory; custody?: CustodyCheck } = {},
 ): Promise<VerifiedPouch> {
-  const r = new DigestingReader(source, (options.sha256Stream ?? nobleSha256Stream)());
+  const r = new DigestingReader(source, options.sha256Stream ?? nobleSha256Stream, 'verify');
   try {
     const h = await readVerifiedHeader(crypto, r, options.trust);
     const intro = await r.read(POUCH_ID_LENGTH, 'the payload');
@@ -228,11 +269,10 @@ export async function verifyPouch(
     let pouchDigest: Uint8Array = new Uint8Array(0);
     try {
       while (remaining > 0) {
-        const bytes = await r.reader.readSome(Math.min(remaining, 1 << 20), 'the payload');
-        r.hash.update(bytes);
+        const bytes = await r.readSome(Math.min(remaining, 1 << 20), 'the payload');
         remaining -= bytes.length;
       }
-      pouchDigest = digestOf(r.hash);
+      pouchDigest = await r.digest();
       await checkSeal(crypto, r.reader, h.marks, pouchDigest, swapped);
     } catch (err) {
       // Another pouch's payload of another length runs short: say what happened, not where.
@@ -287,7 +327,7 @@ function checkCustody(
 export async function readCustodyReceipts(
   source: ByteSource,
 ): Promise<{ marks: PouchMarks; statedPouchDigest: Uint8Array; receipts: Uint8Array[] }> {
-  const r = new DigestingReader(source, { update: () => undefined, digest: () => new Uint8Array(0) });
+  const r = new DigestingReader(source, NO_HASH, 'verify');
   try {
     const h = await readHeader(r);
     await r.read(SIGNATURE_LENGTH, 'the marks signature');
@@ -321,8 +361,7 @@ async function readReceipts(reader: ByteReader): Promise<Uint8Array[]> {
  * label, replay record, recipient entry, key commitment; then the payload streams, chunk by chunk.
  */
 export async function openPouch(crypto: CryptoProvider, source: ByteSource, options: OpenPouchOptions): Promise<OpenedPouch> {
-  const newHash = options.sha256Stream ?? nobleSha256Stream;
-  const r = new DigestingReader(source, newHash());
+  const r = new DigestingReader(source, options.sha256Stream ?? nobleSha256Stream, 'open');
   let ok = false;
   try {
     const h = await readVerifiedHeader(crypto, r, options.trust);
@@ -364,9 +403,9 @@ export async function openPouch(crypto: CryptoProvider, source: ByteSource, opti
           const decryptor = aead.decryptor(key, chunkNonce(index, last));
           const parts: Uint8Array[] = [];
           for (let remaining = plainLength; remaining > 0; ) {
-            const piece = await r.readSome(remaining, what).catch(swappedIfShort);
-            parts.push(decryptor.update(piece));
-            remaining -= piece.length;
+            const { bytes, result } = await r.readSomeThen(remaining, what, (b) => decryptor.update(b)).catch(swappedIfShort);
+            parts.push(result);
+            remaining -= bytes.length;
           }
           const tag = await r.read(TAG_LENGTH, what).catch(swappedIfShort);
           try {
@@ -380,7 +419,7 @@ export async function openPouch(crypto: CryptoProvider, source: ByteSource, opti
           yield await aead.decrypt(key, chunkNonce(index, last), chunk).catch(failed);
         }
       }
-      const pouchDigest = digestOf(r.hash);
+      const pouchDigest = await r.digest();
       await checkSeal(crypto, r.reader, marks, pouchDigest, swapped);
       const receipts = await readReceipts(r.reader);
       if (options.custody) sealed.custody = await checkCustody(crypto, marks, pouchDigest, receipts, options.custody);

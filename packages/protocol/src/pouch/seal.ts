@@ -30,7 +30,16 @@ import {
   payloadLengthOf,
   pouchError,
 } from './format.ts';
-import { digestOf, keyCommitment, nobleSha256Stream, payloadKey, type Sha256StreamFactory, WRAP_NONCE, wrapKey } from './keys.ts';
+import {
+  digestOf,
+  hashUpdate,
+  keyCommitment,
+  nobleSha256Stream,
+  payloadKey,
+  type Sha256StreamFactory,
+  WRAP_NONCE,
+  wrapKey,
+} from './keys.ts';
 import { XWING_PUBLIC_KEY_LENGTH, xwingEncapsulate } from './xwing.ts';
 
 /** A document to seal: its size must be known up front (it is on the marks) and the content must match it. */
@@ -118,6 +127,8 @@ export async function* sealPouch(crypto: CryptoProvider, input: SealPouchInput):
     payloadLength: payloadLengthOf(manifestLength, totalSize),
   };
   const marksBytes = encodeMarks(marks);
+  // Made now, so a hash that runs on another thread gets ready while the header is signed.
+  const digest = newHash(marks.payloadLength, 'seal');
   const manifest = encodeManifest({ ...probe, marksDigest: await crypto.sha256(marksBytes) });
 
   const stanzas: PouchStanza[] = [];
@@ -133,10 +144,11 @@ export async function* sealPouch(crypto: CryptoProvider, input: SealPouchInput):
   const headerBytes = header.finish();
   const signature = await signHybrid(crypto, input.sender.secretKey, 'pouch-marks', headerBytes);
 
-  const digest = newHash();
-  const emit = (bytes: Uint8Array): Uint8Array => {
-    digest.update(bytes);
-    return bytes;
+  // Every byte out goes through the pouch digest; the hash may ask to wait (then the bytes are
+  // handed on once it has taken them: an async generator awaits what it yields).
+  const emit = (bytes: Uint8Array): Uint8Array | Promise<Uint8Array> => {
+    const wait = hashUpdate(digest, bytes);
+    return wait ? Promise.resolve(wait).then(() => bytes) : bytes;
   };
   yield emit(concatBytes(headerBytes, signature, pouchId));
 
@@ -196,7 +208,7 @@ export async function* sealPouch(crypto: CryptoProvider, input: SealPouchInput):
   yield await finishChunk();
   if (index !== chunks) throw new ValiseError('INTERNAL', 'pouch payload chunk count mismatch');
 
-  const pouchDigest = digestOf(digest);
+  const pouchDigest = await digestOf(digest);
   yield concatBytes(pouchDigest, await signHybrid(crypto, input.sender.secretKey, 'pouch-seal', pouchDigest));
   return { marks, pouchDigest };
 }

@@ -2,20 +2,22 @@
  * Pouches as files, in Node: documents streamed from disk, the pouch written next to its final
  * name and moved there only when complete, and opened documents written under a folder with names
  * that cannot leave it, committed only once the whole pouch verified. Hashing is node's native
- * SHA-256 (the protocol's pure-JS default is about ten times slower on bulk bytes).
+ * SHA-256 (the protocol's pure-JS default is about ten times slower on bulk bytes), on a worker
+ * thread for large pouches being opened (sha256-worker.ts). Documents are read into
+ * reused buffers and pouches written in gathered writes (file-pieces.ts).
  */
-import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync } from 'node:fs';
-import { link, lstat, mkdir, open, stat, unlink } from 'node:fs/promises';
+import { createReadStream, existsSync } from 'node:fs';
+import { link, lstat, mkdir, stat, unlink } from 'node:fs/promises';
 import { basename, extname, join, resolve, sep } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { type ByteSource, type Sha256StreamFactory, toBase64Url, ValiseError } from '@valise/protocol';
 import { nodeCryptoProvider } from '@valise/protocol/crypto-node';
 import type { PouchFileInput, SdkOpenedPouch } from '../pouch.ts';
 import { inspectPouchSource, type PouchMarksView, type PouchVerification, verifyPouchSource } from '../pouch-view.ts';
+import { BatchedFileWriter, filePieces } from './file-pieces.ts';
+import { nodeSha256Stream as nativeSha256Stream } from './sha256-worker.ts';
 
-/** Node's incremental SHA-256, for pouch bulk bytes. */
-export const nodeSha256Stream: Sha256StreamFactory = () => createHash('sha256');
+/** Node's incremental SHA-256, for pouch bulk bytes (on a worker thread for large opens). */
+export const nodeSha256Stream: Sha256StreamFactory = nativeSha256Stream;
 
 const READ_CHUNK = 1 << 20;
 
@@ -40,7 +42,11 @@ export function mediaTypeOf(name: string): string {
   return MEDIA_TYPES[extname(name).toLowerCase()] ?? 'application/octet-stream';
 }
 
-/** A file on disk as a document to seal: its base name, media type, size, and a stream of its bytes. */
+/**
+ * A file on disk as a document to seal: its base name, media type, size, and a stream of its
+ * bytes. The stream reuses its buffers (file-pieces.ts): each piece is valid until the next is
+ * asked for, which is how the sealer reads it; copy a piece to keep it.
+ */
 export async function pouchDocumentFromFile(path: string, options: { name?: string; mediaType?: string } = {}): Promise<PouchFileInput> {
   const info = await stat(path).catch(() => undefined);
   if (!info?.isFile()) throw new ValiseError('FILE_NOT_FOUND', `${path} is not a readable file`);
@@ -49,7 +55,7 @@ export async function pouchDocumentFromFile(path: string, options: { name?: stri
     name,
     mediaType: options.mediaType ?? mediaTypeOf(name),
     size: info.size,
-    stream: createReadStream(path, { highWaterMark: READ_CHUNK }) as AsyncIterable<Uint8Array>,
+    stream: filePieces(path),
   };
 }
 
@@ -90,6 +96,7 @@ async function commit(temporary: string, final: string): Promise<void> {
 /**
  * Write a pouch's bytes to `path`: refused if it exists; written to a temporary file beside it,
  * which becomes `path` only when every byte is written (a failed seal leaves nothing behind).
+ * Pieces are written in gathered batches and kept until written: the source must not reuse them.
  */
 export async function writePouchFile(bytes: AsyncIterable<Uint8Array>, path: string): Promise<number> {
   if (existsSync(path)) throw exists(`${path} exists: Valise does not overwrite files`);
@@ -97,16 +104,7 @@ export async function writePouchFile(bytes: AsyncIterable<Uint8Array>, path: str
   const temporary = partialName(dir, basename(path));
   let written = 0;
   try {
-    await pipeline(
-      (async function* () {
-        for await (const b of bytes) {
-          written += b.length;
-          yield b;
-        }
-      })(),
-      createWriteStream(temporary, { flags: 'wx', mode: 0o600 }),
-    );
-    await fsyncFile(temporary);
+    written = await writeAllTo(bytes, temporary);
   } catch (err) {
     await unlink(temporary).catch(() => undefined);
     throw err;
@@ -115,12 +113,16 @@ export async function writePouchFile(bytes: AsyncIterable<Uint8Array>, path: str
   return written;
 }
 
-async function fsyncFile(path: string): Promise<void> {
-  const handle = await open(path, 'r');
+/** Write every piece to a new file (refused if it exists; mode 0600) and flush it to disk. */
+async function writeAllTo(bytes: AsyncIterable<Uint8Array>, path: string): Promise<number> {
+  const out = await BatchedFileWriter.open(path, 'wx', 0o600);
   try {
-    await handle.sync();
+    for await (const b of bytes) await out.write(b);
+    const written = await out.finish();
+    await out.sync();
+    return written;
   } finally {
-    await handle.close();
+    await out.close();
   }
 }
 
@@ -193,8 +195,7 @@ export async function writeOpenedPouch(opened: SdkOpenedPouch, dir: string): Pro
     for await (const doc of opened.read()) {
       const temporary = partialName(root, `doc-${doc.index}`);
       temporaries[doc.index] = temporary;
-      await pipeline(doc.content, createWriteStream(temporary, { flags: 'wx', mode: 0o600 }));
-      await fsyncFile(temporary);
+      await writeAllTo(doc.content, temporary);
     }
     // An unread document (none here) would have no file: make sure every one was written.
     for (let i = 0; i < targets.length; i++)
