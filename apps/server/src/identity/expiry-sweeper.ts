@@ -5,6 +5,7 @@
  * next one tries again (the sweep is idempotent).
  */
 import type { Logger } from 'pino';
+import { startPeriodicJob } from '../jobs/periodic.ts';
 import type { ClearanceService } from './clearance-service.ts';
 
 export const EXPIRY_SWEEP_INTERVAL_MS = 60_000;
@@ -15,33 +16,13 @@ export function startExpirySweeper(
   logger: Pick<Logger, 'info' | 'error'>,
   intervalMs = EXPIRY_SWEEP_INTERVAL_MS,
 ): () => Promise<void> {
-  let running: Promise<void> | undefined;
-  let stopped = false;
-  const run = () => {
-    if (running || stopped) return;
-    running = clearances
-      .sweepExpiredClearances()
-      .then(
-        ({ grants, people }) => {
-          if (grants > 0) logger.info({ grants, people: people.length }, 'clearance expiry sweep');
-        },
-        (err: unknown) => {
-          logger.error(
-            { err: { message: (err as Error)?.message, code: (err as { code?: unknown })?.code } },
-            'clearance expiry sweep failed',
-          );
-        },
-      )
-      .finally(() => {
-        running = undefined;
-      });
-  };
-  run();
-  const timer = setInterval(run, intervalMs);
-  timer.unref();
-  return async () => {
-    stopped = true;
-    clearInterval(timer);
-    await running;
-  };
+  return startPeriodicJob(
+    'clearance expiry sweep',
+    () => clearances.sweepExpiredClearances(),
+    ({ grants, people }) => {
+      if (grants > 0) logger.info({ grants, people: people.length }, 'clearance expiry sweep');
+    },
+    logger,
+    intervalMs,
+  );
 }

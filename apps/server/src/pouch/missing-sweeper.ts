@@ -5,6 +5,7 @@
  * one tries again (the sweep reports each overdue hop once).
  */
 import type { Logger } from 'pino';
+import { startPeriodicJob } from '../jobs/periodic.ts';
 import type { CustodyService } from './custody-service.ts';
 
 export const MISSING_SWEEP_INTERVAL_MS = 60_000;
@@ -15,33 +16,13 @@ export function startMissingPouchSweeper(
   logger: Pick<Logger, 'warn' | 'error'>,
   intervalMs = MISSING_SWEEP_INTERVAL_MS,
 ): () => Promise<void> {
-  let running: Promise<void> | undefined;
-  let stopped = false;
-  const run = () => {
-    if (running || stopped) return;
-    running = custody
-      .sweepMissing()
-      .then(
-        (reported) => {
-          if (reported.length > 0) logger.warn({ pouches: reported }, 'pouches reported missing');
-        },
-        (err: unknown) => {
-          logger.error(
-            { err: { message: (err as Error)?.message, code: (err as { code?: unknown })?.code } },
-            'missing pouch sweep failed',
-          );
-        },
-      )
-      .finally(() => {
-        running = undefined;
-      });
-  };
-  run();
-  const timer = setInterval(run, intervalMs);
-  timer.unref();
-  return async () => {
-    stopped = true;
-    clearInterval(timer);
-    await running;
-  };
+  return startPeriodicJob(
+    'missing pouch sweep',
+    () => custody.sweepMissing(),
+    (reported) => {
+      if (reported.length > 0) logger.warn({ pouches: reported }, 'pouches reported missing');
+    },
+    logger,
+    intervalMs,
+  );
 }
