@@ -8,7 +8,6 @@
  */
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { ValiseClient } from '@valise/sdk';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,24 +17,23 @@ import {
   addressee,
   axeViolations,
   CHROMIUM_ARGS,
+  chromiumForTests,
   enrol,
   ensureWebBuilt,
-  findChromium,
   horizontalOverflow,
   openCompose,
-  repoRoot,
+  openTestPage,
+  SCREENSHOTS,
   type ServedWebApp,
+  screenshot,
   serveWebApp,
   tabTo,
   unnamedControls,
 } from './web-app.ts';
 
-const chromiumPath = findChromium();
-if (!chromiumPath && process.env.CI) {
-  throw new Error('Chromium is required for the browser tests in CI: apt-get install -y chromium (or set CHROMIUM_PATH)');
-}
+const chromiumPath = chromiumForTests();
 
-const screenshots = join(repoRoot, 'test-results', 'screenshots');
+const screenshots = SCREENSHOTS;
 
 let server: RunningServer;
 let web: ServedWebApp;
@@ -57,8 +55,8 @@ const cable = {
   attachment: { name: 'wardens.txt', text: 'Warden list, northern provinces.\n' },
 };
 
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(screenshots, `diplomat-${name}.png`), fullPage: true });
+function shot(page: Page, name: string): Promise<void> {
+  return screenshot(page, `diplomat-${name}`);
 }
 
 async function expectAccessible(page: Page, view: string): Promise<void> {
@@ -66,20 +64,8 @@ async function expectAccessible(page: Page, view: string): Promise<void> {
   expect(await axeViolations(page), `axe-core on ${view}`).toEqual([]);
 }
 
-async function newPage(): Promise<Page> {
-  const context = await browser.newContext({
-    viewport: { width: 1280, height: 860 },
-    acceptDownloads: true,
-    locale: 'en-GB',
-    timezoneId: 'UTC',
-  });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.on('pageerror', (err) => pageErrors.push(String(err)));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') console.log(`[browser console] ${msg.text()}`);
-  });
-  return page;
+function newPage(): Promise<Page> {
+  return openTestPage(browser, contexts, pageErrors);
 }
 
 /** Add a person to a recipient field by handle (as addressee() does for To and Info). */

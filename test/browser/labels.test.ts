@@ -16,26 +16,23 @@ import { type DemoPerson, type RunningServer, startDemoServer, waitFor } from '.
 import {
   addressee,
   CHROMIUM_ARGS,
+  chromiumForTests,
   coloursOf,
   cssRgb,
   enrol,
   ensureWebBuilt,
-  findChromium,
   offeredLevels,
   openCompose,
   refreshInbox,
-  repoRoot,
+  SCREENSHOTS,
   type ServedWebApp,
   serveWebApp,
   unnamedControls,
 } from './web-app.ts';
 
-const chromiumPath = findChromium();
-if (!chromiumPath && process.env.CI) {
-  throw new Error('Chromium is required for the browser tests in CI: apt-get install -y chromium (or set CHROMIUM_PATH)');
-}
+const chromiumPath = chromiumForTests();
 
-const screenshots = join(repoRoot, 'test-results', 'screenshots');
+const screenshots = SCREENSHOTS;
 
 // The demo's policy with colours of its own: purple CONFIDENTIAL, maroon SECRET on cream.
 const policy: LabelPolicy = JSON.parse(JSON.stringify(DEFAULT_LABEL_POLICY));

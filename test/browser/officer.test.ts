@@ -17,22 +17,18 @@ import { enrolClient } from '../helpers/clients.ts';
 import { type DemoPerson, type RunningServer, startDemoServer, waitFor } from '../helpers/server.ts';
 import {
   CHROMIUM_ARGS,
+  chromiumForTests,
   enrol,
   ensureWebBuilt,
-  findChromium,
-  repoRoot,
+  SCREENSHOTS,
   type ServedWebApp,
   serveWebApp,
   unnamedControls,
 } from './web-app.ts';
 
-const chromiumPath = findChromium();
-if (!chromiumPath && process.env.CI) {
-  throw new Error('Chromium is required for the browser tests in CI: apt-get install -y chromium (or set CHROMIUM_PATH)');
-}
-if (!chromiumPath) console.warn('SKIPPED browser tests: Chromium not found (apt-get install -y chromium, or set CHROMIUM_PATH)');
+const chromiumPath = chromiumForTests();
 
-const screenshots = join(repoRoot, 'test-results', 'screenshots');
+const screenshots = SCREENSHOTS;
 const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 let server: RunningServer;

@@ -9,29 +9,27 @@
  */
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoPerson, type RunningServer, startDemoServer } from '../helpers/server.ts';
 import {
   axeViolations,
   CHROMIUM_ARGS,
+  chromiumForTests,
   enrol,
   ensureWebBuilt,
-  findChromium,
   horizontalOverflow,
-  repoRoot,
+  openTestPage,
+  SCREENSHOTS,
   type ServedWebApp,
+  screenshot,
   serveWebApp,
   unnamedControls,
 } from './web-app.ts';
 
-const chromiumPath = findChromium();
-if (!chromiumPath && process.env.CI) {
-  throw new Error('Chromium is required for the browser tests in CI: apt-get install -y chromium (or set CHROMIUM_PATH)');
-}
+const chromiumPath = chromiumForTests();
 
-const screenshots = join(repoRoot, 'test-results', 'screenshots');
+const screenshots = SCREENSHOTS;
 
 let server: RunningServer;
 let web: ServedWebApp;
@@ -48,24 +46,12 @@ const memo = { name: 'démarche-maritime.txt', text: 'Non-paper: maritime bounda
 // Larger than one upload request (1 MiB), so that the upload can be cut off half way and resumed.
 const annex = { name: 'annex-charts.bin', bytes: Buffer.from(Array.from({ length: 1_600_000 }, (_, i) => (i * 7919 + (i >> 9)) & 255)) };
 
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(screenshots, `pouch-${name}.png`), fullPage: true });
+function shot(page: Page, name: string): Promise<void> {
+  return screenshot(page, `pouch-${name}`);
 }
 
-async function newPage(): Promise<Page> {
-  const context = await browser.newContext({
-    viewport: { width: 1280, height: 860 },
-    acceptDownloads: true,
-    locale: 'en-GB',
-    timezoneId: 'UTC',
-  });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.on('pageerror', (err) => pageErrors.push(String(err)));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') console.log(`[browser console] ${msg.text()}`);
-  });
-  return page;
+function newPage(): Promise<Page> {
+  return openTestPage(browser, contexts, pageErrors);
 }
 
 async function expectAccessible(page: Page): Promise<void> {

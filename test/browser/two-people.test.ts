@@ -7,7 +7,6 @@
  */
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { DEFAULT_LABEL_POLICY, levelStyle } from '@valise/protocol';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,26 +14,24 @@ import { type DemoPerson, type RunningServer, startDemoServer, waitFor } from '.
 import {
   addressee,
   CHROMIUM_ARGS,
+  chromiumForTests,
   coloursOf,
   cssRgb,
   enrol,
   ensureWebBuilt,
-  findChromium,
   offeredLevels,
   openCompose,
-  repoRoot,
+  openTestPage,
+  SCREENSHOTS,
   type ServedWebApp,
+  screenshot,
   serveWebApp,
   unnamedControls,
 } from './web-app.ts';
 
-const chromiumPath = findChromium();
-if (!chromiumPath && process.env.CI) {
-  throw new Error('Chromium is required for the browser tests in CI: apt-get install -y chromium (or set CHROMIUM_PATH)');
-}
-if (!chromiumPath) console.warn('SKIPPED browser tests: Chromium not found (apt-get install -y chromium, or set CHROMIUM_PATH)');
+const chromiumPath = chromiumForTests();
 
-const screenshots = join(repoRoot, 'test-results', 'screenshots');
+const screenshots = SCREENSHOTS;
 const RANK = ['UNCLASSIFIED', 'RESTRICTED', 'CONFIDENTIAL', 'SECRET', 'TOP SECRET'];
 const cleared = (p: DemoPerson, level: string) => RANK.indexOf(p.clearance) >= RANK.indexOf(level);
 
@@ -56,24 +53,12 @@ const cable = {
   attachment: { name: 'demarche.txt', mimeType: 'text/plain', text: 'Non-paper: maritime boundary — points of agreement.\n' },
 };
 
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
+function shot(page: Page, name: string): Promise<void> {
+  return screenshot(page, `${name}`);
 }
 
-async function newPage(): Promise<Page> {
-  const context = await browser.newContext({
-    viewport: { width: 1280, height: 860 },
-    acceptDownloads: true,
-    locale: 'en-GB',
-    timezoneId: 'UTC',
-  });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.on('pageerror', (err) => pageErrors.push(String(err)));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') console.log(`[browser console] ${msg.text()}`);
-  });
-  return page;
+function newPage(): Promise<Page> {
+  return openTestPage(browser, contexts, pageErrors);
 }
 
 async function sendCable(

@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Locator, Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Locator, Page } from 'playwright-core';
 
 export const repoRoot = join(import.meta.dirname, '..', '..');
 export const webDir = join(repoRoot, 'apps', 'web');
@@ -233,4 +233,50 @@ export async function tabTo(page: Page, locator: Locator, max = 60): Promise<boo
     if (await locator.evaluate((el) => el === document.activeElement).catch(() => false)) return true;
   }
   return false;
+}
+
+// ---- shared set-up of the browser tests ---------------------------------------------------------
+
+/** Chromium for the browser tests: required in CI; elsewhere, when missing, the tests are skipped with a warning. */
+export function chromiumForTests(): string | undefined {
+  const path = findChromium();
+  if (!path && process.env.CI) {
+    throw new Error('Chromium is required for the browser tests in CI: apt-get install -y chromium (or set CHROMIUM_PATH)');
+  }
+  if (!path) console.warn('SKIPPED browser tests: Chromium not found (apt-get install -y chromium, or set CHROMIUM_PATH)');
+  return path;
+}
+
+export const SCREENSHOTS = join(repoRoot, 'test-results', 'screenshots');
+
+/** Save a full-page screenshot as test-results/screenshots/NAME.png. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/**
+ * A page in a fresh browser context (a laptop screen, en-GB, UTC, downloads accepted), whose
+ * context goes into `contexts` (to close) and whose uncaught errors go into `pageErrors`.
+ */
+export async function openTestPage(
+  browser: Browser,
+  contexts: BrowserContext[],
+  pageErrors: string[],
+  options: BrowserContextOptions = {},
+): Promise<Page> {
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 860 },
+    acceptDownloads: true,
+    locale: 'en-GB',
+    timezoneId: 'UTC',
+    ...options,
+  });
+  contexts.push(context);
+  const page = await context.newPage();
+  page.on('pageerror', (err) => pageErrors.push(String(err)));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') console.log(`[browser console] ${msg.text()}`);
+  });
+  return page;
 }
