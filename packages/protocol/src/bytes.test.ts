@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { concatBytes, constantTimeEqual, fromBase64Url, fromHex, fromUtf8, toBase64Url, toHex, utf8 } from './bytes.ts';
+import { concatBytes, constantTimeEqual, fromBase64Url, fromHex, fromUtf8, randomIdBytes, toBase64Url, toHex, utf8 } from './bytes.ts';
 import { ValiseError } from './errors.ts';
 
 const RUNS = { numRuns: 2000 };
@@ -194,6 +194,22 @@ describe('concatBytes', () => {
         expect(concatBytes(...parts)).toEqual(new Uint8Array(Buffer.concat(parts)));
       }),
       RUNS,
+    );
+  });
+});
+
+describe('randomIdBytes', () => {
+  it('draws again while the base64url form would begin with "-" (read as an option on a command line)', () => {
+    const draws = [new Uint8Array([0xf8, 1, 2]), new Uint8Array([0xfb, 1, 2]), new Uint8Array([0xfc, 1, 2])];
+    const id = randomIdBytes(() => draws.shift() as Uint8Array, 3);
+    expect([...id]).toEqual([0xfc, 1, 2]);
+    expect(toBase64Url(id).startsWith('_')).toBe(true);
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 40 }), fc.uint8Array({ minLength: 40, maxLength: 40 }), (first, fallback) => {
+        const queue = [first, fallback.map((b) => b & 0x7f)];
+        const out = randomIdBytes(() => queue.shift() as Uint8Array, first.length === 0 ? 0 : first.length);
+        return !toBase64Url(out).startsWith('-');
+      }),
     );
   });
 });

@@ -15,6 +15,7 @@ import {
   type LabelPolicy,
   type MessageContent,
   type MlsGroup,
+  randomIdBytes,
   removeDevices,
   type SecurityLabel,
   sealAttachment,
@@ -79,7 +80,7 @@ export async function createConversation(
   // Key transparency: nothing is encrypted to a device whose key is not in the audit log.
   await requireDevicesPublished(core, resolved.devices);
   return core.lock(async () => {
-    const id = toBase64Url(core.crypto.randomBytes(32));
+    const id = toBase64Url(randomIdBytes(core.crypto.randomBytes, 32));
     let group = await createGroup(core.mls, core.mlsIdentity, core.suite, fromBase64Url(id));
     await core.api.post('/conversations', { id, kind: input.kind, label: labelText, suite: core.suite });
     let added = 0;

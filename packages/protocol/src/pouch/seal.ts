@@ -2,7 +2,7 @@
  * Sealing a pouch: one pass over the documents, yielding the file as it is made, in constant
  * memory (at most one chunk at a time). Layout and reasons: docs/pouch-format.md.
  */
-import { concatBytes } from '../bytes.ts';
+import { concatBytes, randomIdBytes } from '../bytes.ts';
 import type { AeadEncryptor, CryptoProvider } from '../crypto/provider.ts';
 import { ValiseError } from '../errors.ts';
 import { HYBRID_SECRET_KEY_LENGTH, hybridPublicKeyOf, signHybrid } from '../identity/hybrid.ts';
@@ -99,7 +99,7 @@ export async function* sealPouch(crypto: CryptoProvider, input: SealPouchInput):
   const recipients = checkRecipients(input);
   const documents = checkDocuments(input.documents);
 
-  const pouchId = random(POUCH_ID_LENGTH);
+  const pouchId = randomIdBytes(random, POUCH_ID_LENGTH);
   const contentKey = random(32);
   const totalSize = documents.reduce((sum, d) => sum + d.size, 0);
   if (!Number.isSafeInteger(totalSize)) throw badInput('the documents are too large in total');
