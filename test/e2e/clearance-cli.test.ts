@@ -85,7 +85,7 @@ it('grants and revokes a clearance, and who may receive follows', async () => {
 
 // Retried once: a single intermittent failure in its first steps was seen under heavy concurrent load
 // and is being investigated (noted in the issue); every attempt uses a conversation of its own.
-it('lowers a TOP SECRET label only with a justification and a second security officer', { retry: 1 }, async () => {
+it('lowers a TOP SECRET label only with a justification and a second security officer', async () => {
   const conv = await json(['--profile', 'alice', 'conversation', 'create', '--with', handle('heidi'), '--label', 'TOP SECRET']);
 
   // Not a security officer: refused.
