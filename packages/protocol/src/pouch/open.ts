@@ -106,7 +106,7 @@ export interface OpenedPouch {
   manifest: PouchManifest;
   /**
    * The documents in order, each to be read before the next (an unread one is skipped). The
-   * iterator ends only after every chunk, every document digest and the seal have verified; then
+   * iterator ends only after every chunk and the seal have verified; then
    * `pouchDigest` and `receipts` are set. Until then, treat the bytes as unverified.
    */
   documents(): AsyncGenerator<OpenedDocument, void>;
