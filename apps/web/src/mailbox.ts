@@ -2,7 +2,7 @@
  * The mailbox of the open device: what it has decrypted, kept fresh by the live connection (the
  * server pushes "something is queued", the SDK drains and decrypts) and by manual refresh.
  */
-import { type DeviceAlert, type InboxEntry, PRECEDENCE_RANK, type StoredMessage, type ValiseClient } from '@valise/sdk';
+import { type DeviceAlert, type InboxEntry, inboxEntryOf, PRECEDENCE_RANK, type StoredMessage, type ValiseClient } from '@valise/sdk';
 import { useCallback, useEffect, useState } from 'react';
 import { codeOf, explain } from './errors.ts';
 import { publishPouchEvent } from './pouch/live.ts';
@@ -30,21 +30,6 @@ export interface Mailbox {
 /** FLASH first, then IMMEDIATE, PRIORITY, ROUTINE; newest first within a precedence. */
 export function byPrecedence(a: InboxEntry, b: InboxEntry): number {
   return PRECEDENCE_RANK[a.precedence] - PRECEDENCE_RANK[b.precedence] || b.received.localeCompare(a.received);
-}
-
-function entryOf(m: StoredMessage): InboxEntry {
-  return {
-    id: m.id,
-    subject: m.subject,
-    from: m.from.person,
-    label: m.label,
-    precedence: m.precedence,
-    received: m.receivedAt,
-    kind: m.kind,
-    conversationId: m.conversationId,
-    read: m.read,
-    outgoing: m.outgoing,
-  };
 }
 
 /** Words of a query all found in a message's subject, text, originator, addressees or tags (case-insensitive). */
@@ -84,7 +69,7 @@ export function useMailbox(client: ValiseClient): Mailbox {
     try {
       const all = await client.messages({ includeSent: true });
       setMessages(new Map(all.map((m) => [m.id, m])));
-      setEntries(all.map(entryOf).sort((a, b) => b.received.localeCompare(a.received)));
+      setEntries(all.map(inboxEntryOf).sort((a, b) => b.received.localeCompare(a.received)));
     } catch (err) {
       setProblem(explain(err));
     }

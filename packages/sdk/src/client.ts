@@ -80,6 +80,22 @@ export interface InboxEntry {
   outgoing: boolean;
 }
 
+/** The inbox row of a stored message. */
+export function inboxEntryOf(m: StoredMessage): InboxEntry {
+  return {
+    id: m.id,
+    subject: m.subject,
+    from: m.from.person,
+    label: m.label,
+    precedence: m.precedence,
+    received: m.receivedAt,
+    kind: m.kind,
+    conversationId: m.conversationId,
+    read: m.read,
+    outgoing: m.outgoing,
+  };
+}
+
 /** A device's key-transparency state, as `deviceVerification` found it. */
 export type DeviceVerification = { state: 'verified' } | { state: 'revoked' } | { state: 'unverified'; code: string; reason: string };
 
@@ -393,18 +409,7 @@ export class ValiseClient {
     for (const key of await this.core.store.keys('msg/')) {
       const m = await this.core.store.getJson<StoredMessage>(key);
       if (!m || (m.outgoing && !options.includeSent)) continue;
-      out.push({
-        id: m.id,
-        subject: m.subject,
-        from: m.from.person,
-        label: m.label,
-        precedence: m.precedence,
-        received: m.receivedAt,
-        kind: m.kind,
-        conversationId: m.conversationId,
-        read: m.read,
-        outgoing: m.outgoing,
-      });
+      out.push(inboxEntryOf(m));
     }
     return out.sort((a, b) => b.received.localeCompare(a.received) || PRECEDENCE_RANK[a.precedence] - PRECEDENCE_RANK[b.precedence]);
   }
